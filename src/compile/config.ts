@@ -1,0 +1,356 @@
+// Finds the configuration files of a project, layers them with profiles, local
+// overrides and --set flags, merges and validates. Pure: file access is injected.
+
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+import { parse as parseToml } from "smol-toml";
+import { error, hasErrors, type Diagnostic } from "./diagnostics.js";
+import { loadToml, type LoadedFile, type TomlTable, type TomlValue } from "./load.js";
+import { mergeLayers, type Layer, type Merged } from "./merge.js";
+import { formatPath, parsePath, pathKey, type OptionPath } from "./path.js";
+import { LAYER_PRIORITY, DEFAULT } from "./priority.js";
+import { SCHEMAS } from "./schema.js";
+import { validateMerged } from "./validate.js";
+import type { InfraConfig } from "./generated/infra.js";
+import type { AgentConfig } from "./generated/agent.js";
+import type { ProfileConfig } from "./generated/profile.js";
+
+/** File access, injected so this module stays pure. */
+export interface SourceReader {
+  read(absPath: string): string | undefined;
+}
+
+export interface ProjectPaths {
+  cwd: string;
+  /** Top level of the current git worktree (or the cwd outside git). */
+  worktree: string;
+  /** The main repository: parent of the git common dir. */
+  main: string;
+  /** $XDG_CONFIG_HOME (for user profiles). */
+  xdgConfig?: string;
+}
+
+export interface ProfileRef {
+  id: string;
+  version: string;
+  hash: string;
+  file: string;
+  description?: string;
+  backend?: string;
+  placement?: string;
+  ttl?: string;
+  secretRefs: Record<string, string>;
+}
+
+export interface ConfigFile {
+  role: "infra" | "agent" | "local" | "profile";
+  file: string;
+  hash: string;
+}
+
+export interface ResolvedConfig {
+  infra: InfraConfig;
+  agent?: AgentConfig;
+  infraMerged: Merged;
+  agentMerged?: Merged;
+  profiles: ProfileRef[];
+  files: ConfigFile[];
+  /** Absolute directory holding infra.toml (or .devops-ai/). */
+  configDir: string;
+  texts: Map<string, string>;
+}
+
+export interface LoadOptions {
+  paths: ProjectPaths;
+  reader: SourceReader;
+  sets?: readonly string[];
+}
+
+function shortHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 12);
+}
+
+/** Show paths relative to the worktree, else the main repository, else as given. */
+export function displayPath(paths: ProjectPaths, abs: string): string {
+  for (const base of [paths.worktree, paths.main]) {
+    const rel = path.relative(base, abs);
+    if (!rel.startsWith("..") && !path.isAbsolute(rel)) return rel || ".";
+  }
+  if (paths.xdgConfig) {
+    const rel = path.relative(paths.xdgConfig, abs);
+    if (!rel.startsWith("..")) return `$XDG_CONFIG_HOME/${rel}`;
+  }
+  return abs;
+}
+
+const INFRA_NAMES = ["infra.toml", ".devops-ai/infra.toml"];
+
+/** Walk from cwd up to the worktree top for the first directory with an infra.toml. */
+export function findConfigDir(paths: ProjectPaths, reader: SourceReader): { dir: string; infraFile: string } | undefined {
+  let dir = paths.cwd;
+  for (let i = 0; i < 64; i++) {
+    for (const name of INFRA_NAMES) {
+      const f = path.join(dir, name);
+      if (reader.read(f) !== undefined) return { dir, infraFile: f };
+    }
+    if (dir === paths.worktree || path.dirname(dir) === dir) break;
+    dir = path.dirname(dir);
+  }
+  return undefined;
+}
+
+function layerFrom(loaded: LoadedFile, kind: Layer["kind"], prefix: OptionPath = []): Layer {
+  let value: TomlValue = loaded.value;
+  for (const seg of prefix) value = (value as TomlTable)?.[String(seg)] as TomlValue;
+  return {
+    kind,
+    file: loaded.file,
+    priority: LAYER_PRIORITY[kind],
+    value: (value ?? {}) as TomlTable,
+    keyPos: (p) => loaded.keyPos.get(pathKey([...prefix, ...p])),
+    valuePos: (p) => loaded.valuePos.get(pathKey([...prefix, ...p])),
+  };
+}
+
+/** Parse `--set a.b=value`: the value is TOML when it parses, else a plain string. */
+export function parseSet(text: string): { path?: string[]; value?: TomlValue; diag?: Diagnostic } {
+  const eq = text.indexOf("=");
+  const p = eq > 0 ? parsePath(text.slice(0, eq).trim()) : undefined;
+  if (!p) return { diag: error("Invalid --set", { detail: `Expected --set option.path=value, got \`${text}'. Example: --set sandbox.ports.API_PORT=9000` }) };
+  const raw = text.slice(eq + 1).trim();
+  let value: TomlValue = raw;
+  try {
+    value = (parseToml(`v = ${raw}`) as { v: TomlValue }).v;
+  } catch {
+    value = raw;
+  }
+  return { path: p, value };
+}
+
+function nest(p: readonly string[], v: TomlValue): TomlTable {
+  let out: TomlValue = v;
+  for (let i = p.length - 1; i >= 0; i--) out = { [p[i]!]: out };
+  return out as TomlTable;
+}
+
+export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags: Diagnostic[] } {
+  const { paths, reader } = opts;
+  const diags: Diagnostic[] = [];
+  const texts = new Map<string, string>();
+  const found = findConfigDir(paths, reader);
+  if (!found) {
+    diags.push(
+      error("No infra.toml found", {
+        detail: `Looked in ${displayPath(paths, paths.cwd)} and its parents up to the git top level for infra.toml or .devops-ai/infra.toml. Create one (see examples/quickstart/infra.toml) or run sbx with -C DIR.`,
+      }),
+    );
+    return { diags };
+  }
+  const files: ConfigFile[] = [];
+  const load = (abs: string, role: ConfigFile["role"]): LoadedFile | undefined => {
+    const text = reader.read(abs);
+    if (text === undefined) return undefined;
+    const shown = displayPath(paths, abs);
+    texts.set(shown, text);
+    const r = loadToml(shown, text);
+    diags.push(...r.diags);
+    if (r.value) files.push({ role, file: shown, hash: shortHash(text) });
+    return r.value;
+  };
+
+  const infraFile = load(found.infraFile, "infra");
+  const baseDir = path.dirname(found.infraFile);
+  const localFile = load(path.join(baseDir, "infra.local.toml"), "local");
+  const agentFile = load(path.join(baseDir, "agent.toml"), "agent");
+  if (!infraFile) return { diags };
+
+  // Profiles: `profile = "x"`, `[sandbox] profile = "x"` or `extends = [...]`, in any project file.
+  const profileNames: { name: string; from: LoadedFile; at: OptionPath }[] = [];
+  for (const f of [infraFile, localFile, agentFile]) {
+    if (!f) continue;
+    const v = f.value;
+    if (typeof v.profile === "string") profileNames.push({ name: v.profile, from: f, at: ["profile"] });
+    const sb = v.sandbox as TomlTable | undefined;
+    if (sb && typeof sb.profile === "string") profileNames.push({ name: sb.profile, from: f, at: ["sandbox", "profile"] });
+    if (Array.isArray(v.extends)) v.extends.forEach((n, i) => typeof n === "string" && profileNames.push({ name: n, from: f, at: ["extends", i] }));
+  }
+  const profiles: ProfileRef[] = [];
+  const profileInfraLayers: Layer[] = [];
+  const profileAgentLayers: Layer[] = [];
+  const visiting: string[] = [];
+  const done = new Set<string>();
+  const searchDirs = [path.join(found.dir, "profiles"), path.join(found.dir, ".sbx", "profiles")];
+  if (paths.xdgConfig) searchDirs.push(path.join(paths.xdgConfig, "sbx", "profiles"));
+
+  const resolveProfile = (name: string, from: LoadedFile, at: OptionPath): void => {
+    if (done.has(name)) return;
+    const where = from.valuePos.get(pathKey(at)) ?? from.keyPos.get(pathKey(at));
+    const range = where ? { file: from.file, start: where } : undefined;
+    if (visiting.includes(name)) {
+      diags.push(error("Profile cycle", { range, detail: `Profiles extend each other in a cycle: ${[...visiting, name].join(" -> ")}. Remove one of the extends entries.` }));
+      return;
+    }
+    const abs = searchDirs.map((d) => path.join(d, `${name}.toml`)).find((f) => reader.read(f) !== undefined);
+    if (!abs) {
+      diags.push(
+        error(`Profile \`${name}' not found`, {
+          range,
+          detail: `Looked for ${name}.toml in ${searchDirs.map((d) => displayPath(paths, d)).join(", ")}. Create it or fix the name.`,
+        }),
+      );
+      return;
+    }
+    visiting.push(name);
+    const pf = load(abs, "profile");
+    if (pf) {
+      const pm = mergeLayers(SCHEMAS.profile, [layerFrom(pf, "profile")]);
+      diags.push(...pm.diags, ...validateMerged("profile", pm.merged, pf.file));
+      const p = pf.value as unknown as ProfileConfig;
+      if (Array.isArray(p.extends)) p.extends.forEach((n, i) => resolveProfile(n, pf, ["extends", i]));
+      const defaults = (pf.value.defaults ?? {}) as TomlTable;
+      // Profile-level fields are defaults for the matching infra options.
+      const synth: TomlTable = {};
+      if (typeof p.backend === "string") synth.sandbox = { backend: p.backend };
+      if (typeof p.ttl === "string") synth.sandbox = { ...((synth.sandbox as TomlTable) ?? {}), ttl: p.ttl };
+      if (Object.keys(synth).length)
+        profileInfraLayers.push({
+          kind: "profile",
+          file: pf.file,
+          priority: DEFAULT,
+          value: synth,
+          keyPos: (q) => pf.keyPos.get(pathKey([q[q.length - 1]!])),
+          valuePos: (q) => pf.valuePos.get(pathKey([q[q.length - 1]!])),
+        });
+      if (defaults.infra) profileInfraLayers.push(layerFrom(pf, "profile", ["defaults", "infra"]));
+      if (defaults.agent) profileAgentLayers.push(layerFrom(pf, "profile", ["defaults", "agent"]));
+      profiles.push({
+        id: typeof p.id === "string" ? p.id : name,
+        version: String(p.version ?? "0"),
+        hash: shortHash(pf.text),
+        file: pf.file,
+        description: p.description,
+        backend: p.backend,
+        placement: p.placement,
+        ttl: p.ttl,
+        secretRefs: { ...(p.setup?.secret_refs ?? {}) } as Record<string, string>,
+      });
+    }
+    visiting.pop();
+    done.add(name);
+  };
+  for (const { name, from, at } of profileNames) resolveProfile(name, from, at);
+
+  // --set flags go to infra unless they name an agent-only table.
+  const infraSets: Layer[] = [];
+  const agentSets: Layer[] = [];
+  for (const s of opts.sets ?? []) {
+    const r = parseSet(s);
+    if (r.diag) {
+      diags.push(r.diag);
+      continue;
+    }
+    const target = ["defaults", "backend", "proxy"].includes(r.path![0]!) && r.path![0] !== "sandbox" ? agentSets : infraSets;
+    target.push({ kind: "cli", file: "--set", priority: LAYER_PRIORITY.cli, value: nest(r.path!, r.value!) });
+  }
+
+  const infraLayers: Layer[] = [...profileInfraLayers, layerFrom(infraFile, "project")];
+  if (localFile) infraLayers.push(layerFrom(localFile, "local"));
+  infraLayers.push(...infraSets);
+  const im = mergeLayers(SCHEMAS.infra, infraLayers);
+  diags.push(...im.diags);
+  if (!hasErrors(im.diags)) diags.push(...validateMerged("infra", im.merged, infraFile.file));
+
+  let agentMerged: Merged | undefined;
+  if (agentFile || profileAgentLayers.length || agentSets.length) {
+    const layers = [...profileAgentLayers];
+    if (agentFile) layers.push(layerFrom(agentFile, "project"));
+    layers.push(...agentSets);
+    const am = mergeLayers(SCHEMAS.agent, layers);
+    diags.push(...am.diags);
+    if (!hasErrors(am.diags)) diags.push(...validateMerged("agent", am.merged, agentFile?.file ?? "agent.toml"));
+    agentMerged = am.merged;
+  }
+  diags.push(...semanticChecks(im.merged, infraFile.file));
+  if (hasErrors(diags)) return { diags };
+  return {
+    config: {
+      infra: im.merged.value as unknown as InfraConfig,
+      agent: agentMerged?.value as unknown as AgentConfig | undefined,
+      infraMerged: im.merged,
+      agentMerged,
+      profiles,
+      files,
+      configDir: found.dir,
+      texts,
+    },
+    diags,
+  };
+}
+
+/** Cross-field rules the schema cannot express. */
+function semanticChecks(merged: Merged, file: string): Diagnostic[] {
+  const diags: Diagnostic[] = [];
+  const v = merged.value as unknown as InfraConfig;
+  const ports = v.sandbox?.ports ?? {};
+  const at = (p: OptionPath) => {
+    const opt = merged.options.get(pathKey(p));
+    const d = opt?.defs.find((x) => x.priority === opt.highestPriority);
+    const kl = merged.keyLocations.get(pathKey(p));
+    if (d?.line) return { file: d.file, start: { line: d.line, col: d.col ?? 1 } };
+    if (kl) return { file: kl.file, start: kl.pos };
+    return { file, start: { line: 1, col: 1 } };
+  };
+  const portNames = Object.keys(ports);
+  const pv = v.sandbox?.health?.port_var;
+  if (pv && !(pv in ports))
+    diags.push(error(`Unknown port variable \`${pv}'`, { range: at(["sandbox", "health", "port_var"]), detail: `sandbox.health.port_var must name a key of [sandbox.ports] (${portNames.join(", ") || "none declared"}).` }));
+  (v.sandbox?.health?.checks ?? []).forEach((c, i) => {
+    if (c.port_var && !(c.port_var in ports))
+      diags.push(error(`Unknown port variable \`${c.port_var}'`, { range: at(["sandbox", "health", "checks", i]), detail: `Health check ${c.name ?? i} names a port that is not in [sandbox.ports] (${portNames.join(", ") || "none declared"}).` }));
+    if ((c.type === "tcp" || c.type === "http") && !c.port_var && !c.port)
+      diags.push(error("Health check without a port", { range: at(["sandbox", "health", "checks", i]), detail: `Add port_var = "<one of ${portNames.join(", ")}>" or port = N.` }));
+    if (c.type === "exec" && !c.command) diags.push(error("Exec check without a command", { range: at(["sandbox", "health", "checks", i]), detail: "Add command = \"...\"." }));
+  });
+  const services = v.services ?? {};
+  for (const [name, svc] of Object.entries(services)) {
+    if (!svc) continue;
+    if (svc.port && !(svc.port in ports))
+      diags.push(error(`Unknown port variable \`${svc.port}'`, { range: at(["services", name, "port"]), detail: `services.${name}.port must name a key of [sandbox.ports] (${portNames.join(", ") || "none declared"}).` }));
+    (svc.depends_on ?? []).forEach((dep, i) => {
+      if (!(dep in services))
+        diags.push(error(`Unknown service \`${dep}'`, { range: at(["services", name, "depends_on", i]), detail: `services.${name}.depends_on names \`${dep}', which is not a [services.*] table. Known: ${Object.keys(services).join(", ")}.` }));
+    });
+  }
+  // Dependency cycles among services.
+  const state = new Map<string, number>();
+  const stack: string[] = [];
+  const visit = (n: string): void => {
+    if (state.get(n) === 2) return;
+    if (state.get(n) === 1) {
+      const cyc = [...stack.slice(stack.indexOf(n)), n];
+      diags.push(error("Service dependency cycle", { range: at(["services", n, "depends_on"]), detail: `${cyc.join(" -> ")}. Remove one depends_on entry.` }));
+      return;
+    }
+    state.set(n, 1);
+    stack.push(n);
+    for (const d of services[n]?.depends_on ?? []) if (d in services) visit(d);
+    stack.pop();
+    state.set(n, 2);
+  };
+  for (const n of Object.keys(services)) visit(n);
+  // Files: destinations and sources must stay inside their trees (checked again at apply).
+  for (const [dest, src] of Object.entries(v.sandbox?.files ?? {})) {
+    if (escapes(dest)) diags.push(error("Path escapes the worktree", { range: at(["sandbox", "files", dest]), detail: `${dest}: Destination path escapes worktree: ${dest}. Use a path inside the worktree.` }));
+    if (src && escapes(src)) diags.push(error("Path escapes the project root", { range: at(["sandbox", "files", dest]), detail: `${dest}: Source path escapes project root: ${src}. Use a path inside the main repository.` }));
+  }
+  for (const [i, m] of (v.sandbox?.mounts?.code ?? []).entries())
+    if (escapes(m.split(":")[0]!)) diags.push(error("Mount escapes the worktree", { range: at(["sandbox", "mounts", "code", i]), detail: `${m}: the host path must stay inside the worktree.` }));
+  void formatPath;
+  return diags;
+}
+
+function escapes(p: string): boolean {
+  if (path.isAbsolute(p)) return true;
+  const n = path.normalize(p);
+  return n === ".." || n.startsWith(`..${path.sep}`);
+}

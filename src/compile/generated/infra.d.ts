@@ -1,0 +1,108 @@
+// Generated from schemas/infra.schema.json by scripts/gen-types.mjs. Do not edit.
+
+export type Port =
+  | number
+  | {
+      base: number;
+      stride?: number;
+      container?: number;
+      service?: string;
+      standard?: number;
+    };
+export type Mount = string;
+
+/**
+ * infra.toml: a per-repository sandbox (kinfra superset).
+ */
+export interface InfraConfig {
+  /**
+   * Name of a profile to use as defaults (priority 1000).
+   */
+  profile?: string;
+  /**
+   * Profiles to layer under this file.
+   */
+  extends?: string[];
+  project?: {
+    /**
+     * Project name: lowercase letters, digits, '-' and '_' (a valid compose project name).
+     */
+    name: string;
+    prefix?: string;
+  };
+  sandbox?: {
+    compose_file?: string;
+    backend?: "process" | "compose" | "microvm" | "kubernetes";
+    profile?: string;
+    ttl?: string;
+    slots?: {
+      min?: number;
+      max?: number;
+    };
+    ports?: {
+      [k: string]: Port | undefined;
+    };
+    health?: Health;
+    mounts?: {
+      code?: Mount[];
+      code_targets?: string[];
+      shared?: Mount[];
+      shared_targets?: string[];
+    };
+    otel?: {
+      endpoint_var?: string;
+      namespace_var?: string;
+      endpoint?: string;
+      network?: string;
+    };
+    env?: EnvMap;
+    secrets?: {
+      [k: string]: string | undefined;
+    };
+    files?: {
+      [k: string]: string | undefined;
+    };
+  };
+  services?: {
+    [k: string]: Service | undefined;
+  };
+}
+export interface Health {
+  endpoint?: string;
+  port_var?: string;
+  timeout?: number;
+  interval?: number;
+  checks?: Check[];
+}
+export interface Check {
+  name?: string;
+  type: "tcp" | "http" | "exec";
+  port_var?: string;
+  port?: number;
+  host?: string;
+  path?: string;
+  status?: number[];
+  json_min_length?: number;
+  command?: string;
+  after?: string[];
+}
+export interface EnvMap {
+  [k: string]: string | number | boolean | undefined;
+}
+export interface Service {
+  command: string | [string, ...string[]];
+  cwd?: string;
+  env?: EnvMap;
+  /**
+   * Name of a [sandbox.ports] variable this service listens on.
+   */
+  port?: string;
+  depends_on?: string[];
+  ready?: {
+    type?: "tcp" | "http" | "exec" | "none";
+    path?: string;
+    command?: string;
+    timeout?: number;
+  };
+  stop_grace?: number;
+}

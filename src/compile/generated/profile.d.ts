@@ -1,0 +1,40 @@
+// Generated from schemas/profile.schema.json by scripts/gen-types.mjs. Do not edit.
+
+/**
+ * A named, versioned sandbox recipe (sand-boxer profiles).
+ */
+export interface ProfileConfig {
+  id: string;
+  version: number | string;
+  description?: string;
+  extends?: string[];
+  /**
+   * Extension that fulfils the profile: process, compose, microvm, kubernetes.
+   */
+  backend?: string;
+  placement?: string;
+  ttl?: string;
+  route?: {
+    strategy?: "prefer-self-hosted" | "lowest-cost" | "lowest-latency" | "explicit";
+    candidates?: string[];
+  };
+  reachability?: {
+    ssh?: boolean;
+    tunnel?: string;
+    tunnel_via?: string;
+    identity?: string;
+  };
+  setup?: {
+    instructions?: string;
+    secret_refs?: {
+      [k: string]: string | undefined;
+    };
+  };
+  /**
+   * Defaults for any infra.toml or agent.toml option, applied at priority 1000.
+   */
+  defaults?: {
+    infra?: {};
+    agent?: {};
+  };
+}

@@ -1,0 +1,67 @@
+// `${...}` interpolation in string options, evaluated once the slot is known.
+
+export interface InterpolationScope {
+  ports: Record<string, number>;
+  slot: number | string;
+  project: { name: string };
+  instance: { id: string };
+  paths: { worktree: string; main: string; state: string };
+  /** Non-secret env, which may refer to itself (cycles are errors). */
+  env: Record<string, string>;
+  secretNames: ReadonlySet<string>;
+}
+
+export type InterpolationResult = { value: string } | { problem: string };
+
+const REF = /\$\$|\$\{([^}]*)\}/g;
+
+/** Expand one string; `env` lookups recurse with cycle detection. */
+export function interpolate(text: string, scope: InterpolationScope, stack: string[] = []): InterpolationResult {
+  let problem: string | undefined;
+  const out = text.replace(REF, (whole, expr: string | undefined) => {
+    if (whole === "$$") return "$";
+    if (problem) return "";
+    const r = lookup((expr ?? "").trim(), scope, stack);
+    if ("problem" in r) {
+      problem = r.problem;
+      return "";
+    }
+    return r.value;
+  });
+  return problem ? { problem } : { value: out };
+}
+
+function lookup(expr: string, scope: InterpolationScope, stack: string[]): InterpolationResult {
+  const [head, ...rest] = expr.split(".");
+  const name = rest.join(".");
+  switch (head) {
+    case "slot":
+      if (rest.length) break;
+      return { value: String(scope.slot) };
+    case "ports":
+      if (name in scope.ports) return { value: String(scope.ports[name]) };
+      return { problem: `unknown port \`${name}' in \${${expr}}; declared ports: ${Object.keys(scope.ports).join(", ") || "none"}` };
+    case "project":
+      if (name === "name") return { value: scope.project.name };
+      break;
+    case "instance":
+      if (name === "id") return { value: scope.instance.id };
+      break;
+    case "paths":
+      if (name === "worktree" || name === "main" || name === "state") return { value: scope.paths[name] };
+      break;
+    case "secrets":
+      return { problem: `\${${expr}} refers to a secret; secret values are never interpolated into non-secret values. Read ${name || "it"} from the environment at run time instead` };
+    case "env": {
+      if (scope.secretNames.has(name))
+        return { problem: `\${${expr}} refers to a secret; secret values are never interpolated into non-secret values` };
+      if (stack.includes(name)) return { problem: `interpolation cycle: ${[...stack, name].map((n) => `env.${n}`).join(" -> ")}` };
+      const v = scope.env[name];
+      if (v === undefined) return { problem: `unknown variable \`env.${name}'; [sandbox.env] has ${Object.keys(scope.env).join(", ") || "nothing"}` };
+      return interpolate(v, scope, [...stack, name]);
+    }
+  }
+  return {
+    problem: `unknown name \${${expr}}. Known: \${ports.NAME}, \${slot}, \${project.name}, \${instance.id}, \${paths.worktree}, \${paths.main}, \${paths.state}, \${env.NAME}; write $$ for a literal $`,
+  };
+}

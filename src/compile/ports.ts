@@ -1,0 +1,42 @@
+// Slot arithmetic: each port is `base + slot*stride`; slot 0 is each port's `standard`.
+
+import type { InfraConfig } from "./generated/infra.js";
+
+export interface PortSpec {
+  name: string;
+  base: number;
+  stride: number;
+  standard: number;
+  container?: number;
+  service?: string;
+}
+
+export const DEFAULT_SLOT_MIN = 1;
+export const DEFAULT_SLOT_MAX = 100;
+
+export function portSpecs(infra: InfraConfig): PortSpec[] {
+  const out: PortSpec[] = [];
+  for (const [name, raw] of Object.entries(infra.sandbox?.ports ?? {})) {
+    if (raw === undefined) continue;
+    if (typeof raw === "number") out.push({ name, base: raw, stride: 1, standard: raw });
+    else out.push({ name, base: raw.base, stride: raw.stride ?? 1, standard: raw.standard ?? raw.base, container: raw.container, service: raw.service });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export function portsForSlot(specs: readonly PortSpec[], slot: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of specs) out[s.name] = slot === 0 ? s.standard : s.base + slot * s.stride;
+  return out;
+}
+
+export function slotRange(infra: InfraConfig): { min: number; max: number } {
+  return { min: infra.sandbox?.slots?.min ?? DEFAULT_SLOT_MIN, max: infra.sandbox?.slots?.max ?? DEFAULT_SLOT_MAX };
+}
+
+/** Ports of one slot that fall outside 1..65535. */
+export function invalidPorts(ports: Record<string, number>): string[] {
+  return Object.entries(ports)
+    .filter(([, p]) => p < 1 || p > 65535)
+    .map(([n, p]) => `${n}=${p}`);
+}

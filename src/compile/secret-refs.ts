@@ -1,0 +1,44 @@
+// Secret reference syntax (values are never seen here; apply/secrets resolves them).
+
+export type SecretScheme = "op" | "env" | "dotenv" | "file" | "literal";
+
+export interface SecretRef {
+  name: string;
+  scheme: SecretScheme;
+  /** What may be shown to users: the reference itself, or "(literal, not shown)". */
+  display: string;
+  /** For op: the full op:// reference; env: variable; dotenv/file: path. */
+  target?: string;
+  key?: string;
+}
+
+export const LITERAL_DISPLAY = "(literal, not shown)";
+
+/** Parse one reference; `problem` explains a malformed one. */
+export function parseSecretRef(name: string, ref: string): { ref?: SecretRef; problem?: string } {
+  if (ref.startsWith("op://")) {
+    const parts = ref.slice(5).split("/");
+    if (parts.length < 3 || parts.some((p) => p === ""))
+      return { problem: `${name}: malformed 1Password reference ${ref}. Expected op://vault/item/field.` };
+    return { ref: { name, scheme: "op", display: ref, target: ref } };
+  }
+  if (ref.startsWith("env://")) {
+    const v = ref.slice(6);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) return { problem: `${name}: malformed reference ${ref}. Expected env://VARIABLE_NAME.` };
+    return { ref: { name, scheme: "env", display: ref, target: v } };
+  }
+  if (/^\$[A-Za-z_][A-Za-z0-9_]*$/.test(ref)) return { ref: { name, scheme: "env", display: ref, target: ref.slice(1) } };
+  if (ref.startsWith("dotenv://")) {
+    const body = ref.slice(9);
+    const hash = body.lastIndexOf("#");
+    if (hash <= 0 || hash === body.length - 1)
+      return { problem: `${name}: malformed reference ${ref}. Expected dotenv://path/to/.env#KEY (path relative to the main repository).` };
+    return { ref: { name, scheme: "dotenv", display: ref, target: body.slice(0, hash), key: body.slice(hash + 1) } };
+  }
+  if (ref.startsWith("file://")) {
+    const p = ref.slice(7);
+    if (!p) return { problem: `${name}: malformed reference ${ref}. Expected file://path.` };
+    return { ref: { name, scheme: "file", display: ref, target: p } };
+  }
+  return { ref: { name, scheme: "literal", display: LITERAL_DISPLAY } };
+}
