@@ -133,7 +133,7 @@ function nest(p: readonly string[], v: TomlValue): TomlTable {
   return out as TomlTable;
 }
 
-export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags: Diagnostic[] } {
+export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags: Diagnostic[]; texts: Map<string, string> } {
   const { paths, reader } = opts;
   const diags: Diagnostic[] = [];
   const texts = new Map<string, string>();
@@ -144,7 +144,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
         detail: `Looked in ${displayPath(paths, paths.cwd)} and its parents up to the git top level for infra.toml or .devops-ai/infra.toml. Create one (see examples/quickstart/infra.toml) or run sbx with -C DIR.`,
       }),
     );
-    return { diags };
+    return { diags, texts };
   }
   const files: ConfigFile[] = [];
   const load = (abs: string, role: ConfigFile["role"]): LoadedFile | undefined => {
@@ -162,7 +162,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
   const baseDir = path.dirname(found.infraFile);
   const localFile = load(path.join(baseDir, "infra.local.toml"), "local");
   const agentFile = load(path.join(baseDir, "agent.toml"), "agent");
-  if (!infraFile) return { diags };
+  if (!infraFile) return { diags, texts };
 
   // Profiles: `profile = "x"`, `[sandbox] profile = "x"` or `extends = [...]`, in any project file.
   const profileNames: { name: string; from: LoadedFile; at: OptionPath }[] = [];
@@ -271,7 +271,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     agentMerged = am.merged;
   }
   diags.push(...semanticChecks(im.merged, infraFile.file));
-  if (hasErrors(diags)) return { diags };
+  if (hasErrors(diags)) return { diags, texts };
   return {
     config: {
       infra: im.merged.value as unknown as InfraConfig,
@@ -284,6 +284,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
       texts,
     },
     diags,
+    texts,
   };
 }
 

@@ -18,6 +18,8 @@ export interface Roots {
 
 export interface BuildContext {
   slot: number;
+  /** Directory of infra.toml relative to the worktree ("" at the top); service cwds start there. */
+  configRel?: string;
   instanceId: string;
   roots: Roots;
   /** Text of the compose file (compose backend), read by the caller. */

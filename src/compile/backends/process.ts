@@ -28,7 +28,7 @@ export function buildProcessGraph(input: BuildInput, diags: Diagnostic[], file: 
     for (const [k, v] of Object.entries(svc.env ?? {})) if (v !== undefined) env[k] = expand(input, scope, String(v), [...p, "env", k], diags, file);
     const port = svc.port ? input.ports[svc.port] : undefined;
     if (port !== undefined) env.PORT = String(port);
-    const cwd = path.join(input.ctx.roots.worktree, expand(input, scope, svc.cwd ?? ".", [...p, "cwd"], diags, file));
+    const cwd = path.join(input.ctx.roots.worktree, input.ctx.configRel ?? "", expand(input, scope, svc.cwd ?? ".", [...p, "cwd"], diags, file));
     const readyType = svc.ready?.type ?? (svc.ready?.path ? "http" : port !== undefined ? "tcp" : "none");
     const ready: Record<string, unknown> = { type: readyType, timeout: svc.ready?.timeout ?? 30 };
     if (readyType === "http" || readyType === "tcp") ready.port = port;

@@ -1,0 +1,170 @@
+// The host-wide slot registry: which instance holds which slot, claimed under a lock.
+
+import * as fs from "node:fs";
+import type { PortSpec } from "../compile/ports.js";
+import { portsForSlot } from "../compile/ports.js";
+import { writeAtomic } from "./atomic.js";
+import { hostPaths } from "./host.js";
+import { acquireLock } from "./lock.js";
+import { isPortFree } from "./ports.js";
+
+export interface SlotClaim {
+  slot: number;
+  instance: string;
+  project: string;
+  worktree: string;
+  ports: Record<string, number>;
+  claimed_at: string;
+  expires_at: string | null;
+  status: "provisioning" | "running";
+}
+
+export interface Registry {
+  version: 1;
+  slots: Record<string, SlotClaim>;
+}
+
+export function readRegistry(home: string): { registry: Registry; warning?: string } {
+  const file = hostPaths.registry(home);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { registry: { version: 1, slots: {} } };
+    throw e;
+  }
+  try {
+    const r = JSON.parse(text) as Registry;
+    if (r && typeof r === "object" && r.slots && typeof r.slots === "object") return { registry: { version: 1, slots: r.slots } };
+  } catch {
+    /* fall through: a corrupt registry is reported and treated as empty */
+  }
+  return { registry: { version: 1, slots: {} }, warning: `${file} was unreadable and is treated as empty` };
+}
+
+function writeRegistry(home: string, r: Registry): void {
+  writeAtomic(hostPaths.registry(home), JSON.stringify(r, null, 2) + "\n");
+}
+
+export function findClaim(r: Registry, instance: string): SlotClaim | undefined {
+  return Object.values(r.slots).find((c) => c.instance === instance);
+}
+
+async function withRegistry<T>(home: string, command: string, fn: (r: Registry) => Promise<{ result: T; write: boolean }>): Promise<T> {
+  const release = await acquireLock(hostPaths.registryLock(home), { what: "The slot registry", command, timeoutMs: 60_000 });
+  try {
+    const { registry } = readRegistry(home);
+    const { result, write } = await fn(registry);
+    if (write) writeRegistry(home, registry);
+    return result;
+  } finally {
+    release();
+  }
+}
+
+export interface ClaimRequest {
+  home: string;
+  instance: string;
+  project: string;
+  worktree: string;
+  specs: readonly PortSpec[];
+  range: { min: number; max: number };
+  ttlMs?: number;
+  command: string;
+}
+
+async function allFree(ports: Record<string, number>): Promise<{ ok: boolean; busy: string[] }> {
+  const busy: string[] = [];
+  for (const [n, p] of Object.entries(ports)) if (p < 1 || p > 65535 || !(await isPortFree(p))) busy.push(`${n}=${p}`);
+  return { ok: busy.length === 0, busy };
+}
+
+/** First slot in range not claimed and whose ports all bind; no lock, no write (for plans). */
+export async function predictSlot(req: Omit<ClaimRequest, "command">): Promise<number | undefined> {
+  const { registry } = readRegistry(req.home);
+  const held = findClaim(registry, req.instance);
+  if (held) return held.slot;
+  for (let s = req.range.min; s <= req.range.max; s++) {
+    if (registry.slots[String(s)]) continue;
+    if ((await allFree(portsForSlot(req.specs, s))).ok) return s;
+  }
+  return undefined;
+}
+
+export class NoSlotError extends Error {}
+
+/** Claim a slot (or return the one this instance holds). Skips slots with busy ports, like kinfra. */
+export interface ClaimResult {
+  claim: SlotClaim;
+  fresh: boolean;
+  skipped: string[];
+}
+
+export async function claimSlot(req: ClaimRequest): Promise<ClaimResult> {
+  return withRegistry<ClaimResult>(req.home, req.command, async (r) => {
+    const held = findClaim(r, req.instance);
+    if (held) {
+      const ports = portsForSlot(req.specs, held.slot);
+      const changed = JSON.stringify(ports) !== JSON.stringify(held.ports);
+      if (changed) held.ports = ports;
+      if (req.ttlMs) held.expires_at = new Date(Date.now() + req.ttlMs).toISOString();
+      return { result: { claim: held, fresh: false, skipped: [] }, write: changed || !!req.ttlMs };
+    }
+    const skipped: string[] = [];
+    for (let s = req.range.min; s <= req.range.max; s++) {
+      if (r.slots[String(s)]) continue;
+      const ports = portsForSlot(req.specs, s);
+      const free = await allFree(ports);
+      if (!free.ok) {
+        skipped.push(`Slot ${s} skipped: port ${free.busy.join(", ")} in use`);
+        continue;
+      }
+      const claim: SlotClaim = {
+        slot: s,
+        instance: req.instance,
+        project: req.project,
+        worktree: req.worktree,
+        ports,
+        claimed_at: new Date().toISOString(),
+        expires_at: req.ttlMs ? new Date(Date.now() + req.ttlMs).toISOString() : null,
+        status: "provisioning",
+      };
+      r.slots[String(s)] = claim;
+      return { result: { claim, fresh: true, skipped }, write: true };
+    }
+    throw new NoSlotError(`No slots available (${req.range.min}-${req.range.max} all claimed or have port conflicts)`);
+  });
+}
+
+export async function setClaimStatus(home: string, instance: string, status: SlotClaim["status"], command: string): Promise<void> {
+  await withRegistry(home, command, async (r) => {
+    const c = findClaim(r, instance);
+    if (c && c.status !== status) c.status = status;
+    return { result: undefined, write: !!c };
+  });
+}
+
+export async function releaseSlot(home: string, instance: string, command: string): Promise<SlotClaim | undefined> {
+  return withRegistry(home, command, async (r) => {
+    const c = findClaim(r, instance);
+    if (c) delete r.slots[String(c.slot)];
+    return { result: c, write: !!c };
+  });
+}
+
+/** Release claims whose worktree no longer exists (`sbx gc`). */
+export async function releaseStale(home: string, command: string, exists: (p: string) => boolean): Promise<SlotClaim[]> {
+  return withRegistry(home, command, async (r) => {
+    const gone = Object.values(r.slots).filter((c) => !exists(c.worktree));
+    for (const c of gone) delete r.slots[String(c.slot)];
+    return { result: gone, write: gone.length > 0 };
+  });
+}
+
+export async function extendClaim(home: string, instance: string, ttlMs: number, command: string): Promise<SlotClaim | undefined> {
+  return withRegistry(home, command, async (r) => {
+    const c = findClaim(r, instance);
+    if (c) c.expires_at = new Date(Date.now() + ttlMs).toISOString();
+    return { result: c, write: !!c };
+  });
+}

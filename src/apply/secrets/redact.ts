@@ -1,0 +1,37 @@
+// Masks resolved secret values in any text sbx prints or logs.
+
+export const MASK = "********";
+
+export class Redactor {
+  private values: string[] = [];
+
+  add(...values: string[]): void {
+    for (const v of values) if (v.length >= 3 && !this.values.includes(v)) this.values.push(v);
+    // Longest first, so a value containing another is masked whole.
+    this.values.sort((a, b) => b.length - a.length);
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const v of this.values) if (out.includes(v)) out = out.split(v).join(MASK);
+    return out;
+  }
+
+  /** Values for a child process that must redact on its own (the log supervisor). */
+  export(): string {
+    return Buffer.from(JSON.stringify(this.values)).toString("base64");
+  }
+
+  static import(encoded: string | undefined): Redactor {
+    const r = new Redactor();
+    if (encoded) r.add(...(JSON.parse(Buffer.from(encoded, "base64").toString("utf8")) as string[]));
+    return r;
+  }
+}
+
+/** One redactor per process: every value resolved anywhere is registered here. */
+export const globalRedactor = new Redactor();

@@ -1,0 +1,57 @@
+// Terminal output: colour when it is a TTY, every line through the secret redactor,
+// and diagnostics rendered once with file:line:col, the line and a caret.
+
+import pc from "picocolors";
+import { sortDiagnostics, type Diagnostic } from "../compile/diagnostics.js";
+import { sourceLine } from "../compile/load.js";
+import type { Style } from "../plan/render/text.js";
+import { globalRedactor } from "../apply/secrets/redact.js";
+
+export function useColour(stream: NodeJS.WriteStream): boolean {
+  if (process.env.NO_COLOR !== undefined || process.env.SBX_NO_COLOR) return false;
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== "0") return true;
+  return !!stream.isTTY;
+}
+
+export function styleFor(stream: NodeJS.WriteStream): Style {
+  const c = pc.createColors(useColour(stream));
+  return { green: c.green, red: c.red, yellow: c.yellow, bold: c.bold, dim: c.dim };
+}
+
+export function out(text: string): void {
+  process.stdout.write(globalRedactor.redact(text.endsWith("\n") ? text : `${text}\n`));
+}
+
+export function err(text: string): void {
+  process.stderr.write(globalRedactor.redact(text.endsWith("\n") ? text : `${text}\n`));
+}
+
+/** Render diagnostics (sorted, duplicates collapsed) to stderr. */
+export function printDiagnostics(diags: readonly Diagnostic[], texts: ReadonlyMap<string, string> = new Map()): void {
+  const st = styleFor(process.stderr);
+  const seen = new Set<string>();
+  for (const d of sortDiagnostics(diags)) {
+    const key = `${d.severity}|${d.summary}|${d.range?.file}:${d.range?.start.line}:${d.range?.start.col}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const label = d.severity === "error" ? st.red(st.bold("error")) : st.yellow(st.bold("warning"));
+    const where = d.range ? `${d.range.file}:${d.range.start.line}:${d.range.start.col}: ` : "";
+    const lines = [`${where}${label}: ${st.bold(d.summary)}`];
+    const text = d.range ? texts.get(d.range.file) : undefined;
+    const src = text !== undefined && d.range ? sourceLine(text, d.range.start.line) : undefined;
+    if (src !== undefined && d.range) {
+      const n = String(d.range.start.line);
+      lines.push(`  ${n.padStart(4)} | ${src}`);
+      lines.push(`  ${" ".repeat(4)} | ${" ".repeat(Math.max(0, d.range.start.col - 1))}${st.red("^")}`);
+    }
+    if (d.detail) for (const l of d.detail.split("\n")) lines.push(`  ${l}`);
+    err(lines.join("\n"));
+  }
+}
+
+/** Exit with a code; thrown by commands, caught once in main. */
+export class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
