@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as readline from "node:readline/promises";
 import { acquireLock, LockHeldError } from "../apply/lock.js";
 import { sbxHome } from "../apply/host.js";
-import { openSession, type Session } from "../apply/session.js";
+import { desiredGraph, openSession, type Session } from "../apply/session.js";
 import { hasErrors } from "../compile/diagnostics.js";
 import { err, Exit, out, printDiagnostics } from "./output.js";
 
@@ -54,7 +54,11 @@ export function open(g: GlobalOptions, command: string, flags: CommonFlags = {})
     printDiagnostics(diags, texts);
     throw new Exit(1);
   }
-  if (diags.length) printDiagnostics(diags, session.config.texts);
+  // Slot-independent graph errors (interpolation, secret syntax) surface before any host state is touched.
+  const graph = desiredGraph(session, 1);
+  const all = [...diags, ...graph.diags.filter((d) => !/^Slot \d+ gives ports/.test(d.summary))];
+  if (all.length) printDiagnostics(all, session.config.texts);
+  if (hasErrors(all)) throw new Exit(1);
   return session;
 }
 

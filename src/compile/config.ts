@@ -294,6 +294,8 @@ function semanticChecks(merged: Merged, file: string): Diagnostic[] {
   const v = merged.value as unknown as InfraConfig;
   const ports = v.sandbox?.ports ?? {};
   const at = (p: OptionPath) => {
+    const exact = merged.keyLocations.get(pathKey(p));
+    if (exact && typeof p[p.length - 1] === "number") return { file: exact.file, start: exact.pos };
     const opt = merged.options.get(pathKey(p));
     const d = opt?.defs.find((x) => x.priority === opt.highestPriority);
     const kl = merged.keyLocations.get(pathKey(p));

@@ -70,6 +70,12 @@ function collect(root: JsonSchema, layer: Layer, defs: Map<string, { path: Optio
       for (const [key, x] of Object.entries(value)) visit([...path, key], x);
       return;
     }
+    if (Array.isArray(value))
+      value.forEach((_, i) => {
+        const ep = layer.keyPos?.([...path, i]);
+        const ek = pathKey([...path, i]);
+        if (ep && !keyLocations.has(ek)) keyLocations.set(ek, { file: layer.file, pos: ep });
+      });
     const vp = layer.valuePos?.(path) ?? kp;
     const entry = defs.get(k) ?? { path, defs: [] };
     entry.defs.push({ value, file: layer.file, line: vp?.line, col: vp?.col, layer: layer.kind, priority: priority ?? layer.priority });

@@ -4,7 +4,7 @@
 import { validateAgent, validateInfra, validateProfile, type AjvError, type Validator } from "./generated/validators.js";
 import { error, type Diagnostic } from "./diagnostics.js";
 import { didYouMean, locate, type Merged } from "./merge.js";
-import { formatPath, type OptionPath } from "./path.js";
+import { formatPath, pathKey, type OptionPath } from "./path.js";
 import { describeType, propertyNames, schemaAt, SCHEMAS, type SchemaName } from "./schema.js";
 
 const VALIDATORS: Record<SchemaName, Validator> = { infra: validateInfra, agent: validateAgent, profile: validateProfile };
@@ -55,8 +55,9 @@ function toDiagnostic(name: SchemaName, root: (typeof SCHEMAS)[SchemaName], merg
       const full = [...path, key];
       const hint = didYouMean(key, propertyNames(root, path));
       const known = propertyNames(root, path);
+      const kl = merged.keyLocations.get(pathKey(full));
       return error(`Unknown option \`${formatPath(full)}'`, {
-        range: at(full),
+        range: kl ? { file: kl.file, start: kl.pos } : at(full),
         address: formatPath(full),
         detail:
           `The option \`${formatPath(full)}' does not exist in the ${name} schema.` +

@@ -1,0 +1,21 @@
+// Runs every uvu test file under tests/ (TypeScript via tsx) and ends with the line
+// `N passed, N failed` that CI counts.
+import { spawn } from "node:child_process";
+
+const args = ["--import", "tsx", "node_modules/uvu/bin.js", "tests", ".*\\.test\\.ts$", "-i", "helpers"];
+const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" } });
+let text = "";
+child.stdout.on("data", (c) => {
+  process.stdout.write(c);
+  text += c.toString();
+});
+child.on("exit", (code) => {
+  const num = (label) => Number((new RegExp(`${label}:\\s+(\\d+)`).exec(text) ?? [])[1] ?? 0);
+  const total = num("Total");
+  const passed = num("Passed");
+  const skipped = num("Skipped");
+  let failed = total - passed - skipped;
+  if (code !== 0 && failed === 0) failed = 1; // crashed before the summary
+  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+  process.exit(code === 0 && failed === 0 ? 0 : 1);
+});
