@@ -84,6 +84,7 @@ export const SERVER_JS = `
 import http from "node:http";
 const port = Number(process.env.PORT);
 const delay = Number(process.env.START_DELAY_MS ?? 0);
+if (process.env.ECHO_VAR) console.log("echo: " + process.env[process.env.ECHO_VAR]);
 setTimeout(() => {
   http.createServer((req, res) => {
     if (req.url === "/env") return res.end(JSON.stringify(process.env));
