@@ -2,6 +2,7 @@
 // plan/apply/destroy operations that tie compile, plan and drivers together.
 
 import { createHash } from "node:crypto";
+import { execa } from "execa";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildGraph, backendOf } from "../compile/backends/index.js";
@@ -92,7 +93,13 @@ function profileSecretRefs(s: Session): Record<string, string> {
 }
 
 export function desiredGraph(s: Session, slot: number): { resources: Resource[]; diags: Diagnostic[] } {
+  const composeRel = s.config.infra.sandbox?.compose_file ?? "docker-compose.yml";
+  const composeAbs = path.join(s.paths.worktree, composeRel);
+  const composeText = backendOf(s.config) === "compose" ? fsReader.read(composeAbs) : undefined;
+  if (composeText !== undefined) s.config.texts.set(composeRel, composeText);
   return buildGraph(s.config, {
+    composeText,
+    composeFile: composeRel,
     slot,
     configRel: path.relative(s.paths.worktree, s.config.configDir),
     instanceId: s.id,
@@ -139,9 +146,11 @@ async function refresh(s: Session, state: InstanceState): Promise<Map<string, Ob
 /** Ports of a held slot that some other program is listening on. */
 async function foreignPorts(s: Session, ports: Record<string, number>): Promise<string[]> {
   const ours = new Set(ownedProcesses(s.id).map((p) => p.pid));
+  const composePorts = await publishedByOurStack(s);
   const problems: string[] = [];
   for (const [name, port] of Object.entries(ports)) {
     if (await isPortFree(port)) continue;
+    if (composePorts.has(port)) continue;
     const pids = portListeners(port);
     if (pids.length && pids.every((p) => ours.has(p) || pgidOwned(p, ours))) continue;
     if (!pids.length && ownedByState(s, port)) continue;
@@ -149,6 +158,17 @@ async function foreignPorts(s: Session, ports: Record<string, number>): Promise<
     problems.push(`Port ${port} (${name}) is in use${who}. Stop that program, or destroy this sandbox and apply again to get another slot.`);
   }
   return problems;
+}
+
+/** Host ports published by this sandbox's own compose containers (held by docker-proxy). */
+async function publishedByOurStack(s: Session): Promise<Set<number>> {
+  const st = s.store.exists() ? s.store.load().state : undefined;
+  const stack = st?.resources["compose.stack"];
+  const out = new Set<number>();
+  if (!stack) return out;
+  const r = await execa("docker", ["ps", "--filter", `label=com.docker.compose.project=${String(stack.attrs.project)}`, "--format", "{{.Ports}}"], { reject: false, stdin: "ignore" });
+  for (const m of String(r.stdout ?? "").matchAll(/:(\d+)->/g)) out.add(Number(m[1]));
+  return out;
 }
 
 function pgidOwned(pid: number, ours: Set<number>): boolean {

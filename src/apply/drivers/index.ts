@@ -1,5 +1,6 @@
 // Driver registry: resource type -> driver.
 
+import { composeDriver } from "./compose.js";
 import { copyDriver } from "./copy.js";
 import { fileDriver } from "./file.js";
 import { healthDriver } from "./health.js";
@@ -15,6 +16,7 @@ const DRIVERS: Record<string, Driver> = {
   secrets: secretsDriver,
   process: processDriver,
   health: healthDriver,
+  compose: composeDriver,
 };
 
 export function driverFor(type: string): Driver {

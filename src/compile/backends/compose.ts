@@ -1,9 +1,142 @@
-// Compose backend (issue 4): placeholder graph until the compose resources land.
+// Compose backend: a copy of the compose file, a generated override (ownership labels,
+// env file, mounts, OTEL env, networks), the stack itself and the health gate.
+// Host ports must come from `${VAR:-port}` in the base file: an override cannot replace them.
 
-import type { Diagnostic } from "../diagnostics.js";
+import * as path from "node:path";
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from "yaml";
+import { stringify } from "yaml";
+import { error, type Diagnostic } from "../diagnostics.js";
 import type { Resource } from "../resource.js";
-import { commonResources, type BuildInput } from "./common.js";
+import { commonResources, healthChecks, scopeFor, type BuildInput } from "./common.js";
+
+export function composeProjectName(project: string, slot: number): string {
+  return `${project}-slot-${slot}`.toLowerCase().replace(/[^a-z0-9_-]/g, "-");
+}
+
+interface Lint {
+  services: string[];
+  diags: Diagnostic[];
+}
+
+/** Parse the compose file and refuse what breaks side-by-side sandboxes. */
+export function lintCompose(text: string, file: string, portVars: readonly string[]): Lint {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const diags: Diagnostic[] = [];
+  const at = (node: Node | null | undefined) => {
+    const off = node?.range?.[0] ?? 0;
+    const p = lc.linePos(off);
+    return { file, start: { line: p.line, col: p.col } };
+  };
+  for (const e of doc.errors) {
+    const p = lc.linePos(e.pos[0]);
+    diags.push(error("Invalid compose file", { range: { file, start: { line: p.line, col: p.col } }, detail: `${e.message.split("\n")[0]}. Fix the YAML syntax.` }));
+  }
+  if (diags.length) return { services: [], diags };
+  const services = doc.get("services", true) as Node | undefined;
+  if (!isMap(services)) {
+    diags.push(error("Compose file has no services", { range: { file, start: { line: 1, col: 1 } }, detail: "Add a top-level `services:` mapping." }));
+    return { services: [], diags };
+  }
+  const names: string[] = [];
+  for (const item of services.items) {
+    const name = String(isScalar(item.key) ? item.key.value : item.key);
+    names.push(name);
+    const svc = item.value;
+    if (!isMap(svc)) continue;
+    const cn = svc.get("container_name", true) as Node | undefined;
+    if (cn)
+      diags.push(error("Fixed container name", { range: at(cn), detail: `services.${name}.container_name is global to the Docker daemon, so two sandboxes would collide. Remove it; compose names containers <project>-${name}-1.` }));
+    const ports = svc.get("ports", true) as Node | undefined;
+    if (isSeq(ports))
+      for (const p of ports.items) {
+        const spec = isScalar(p) ? String(p.value) : isMap(p) ? String((p as { get(k: string): unknown }).get("published") ?? "") : "";
+        const hm = /^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[^\]]*\]):)?(\$\{[^}]*\}|[^:]*):([^:]+)$/.exec(spec);
+        if (!hm && !isMap(p)) continue; // container port only: no host binding to collide
+        const host = isMap(p) ? spec : hm![1]!;
+        const parts = [host, isMap(p) ? "" : hm![2]!];
+        const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-[^}]*)?\}$/.exec(host);
+        if (!m) {
+          if (host)
+            diags.push(
+              error("Fixed host port", {
+                range: at(p as Node),
+                detail: `services.${name}.ports has host port ${host}, which every sandbox would try to bind. Write it as "\${SOME_PORT:-${host}}:${parts[parts.length - 1]}" and declare SOME_PORT under [sandbox.ports].`,
+              }),
+            );
+        } else if (!portVars.includes(m[1]!))
+          diags.push(error(`Port variable \`${m[1]}' is not declared`, { range: at(p as Node), detail: `services.${name}.ports uses \${${m[1]}}; add ${m[1]} = <base port> under [sandbox.ports] in infra.toml.` }));
+      }
+  }
+  return { services: names, diags };
+}
 
 export function buildComposeGraph(input: BuildInput, diags: Diagnostic[], file: string): Resource[] {
-  return commonResources(input, diags, file).resources;
+  const common = commonResources(input, diags, file);
+  const resources = [...common.resources];
+  const { infra, ctx } = input;
+  const project = infra.project?.name ?? "sandbox";
+  const composeRel = infra.sandbox?.compose_file ?? "docker-compose.yml";
+  if (ctx.composeText === undefined) {
+    diags.push(error("Compose file not found", { detail: `${composeRel} does not exist in the worktree. Set [sandbox] compose_file, or use backend = "process" with [services.*].` }));
+    return resources;
+  }
+  const lint = lintCompose(ctx.composeText, ctx.composeFile ?? composeRel, Object.keys(input.ports));
+  diags.push(...lint.diags);
+  const name = composeProjectName(project, ctx.slot);
+  const mounts = infra.sandbox?.mounts ?? {};
+  const otel = infra.sandbox?.otel;
+  const targets = new Set([...(mounts.code_targets ?? []), ...(mounts.shared_targets ?? [])]);
+  const services: Record<string, Record<string, unknown>> = {};
+  for (const svc of lint.services) {
+    const s: Record<string, unknown> = {
+      labels: { "dev.sbx.instance": ctx.instanceId, "dev.sbx.project": project, "dev.sbx.slot": String(ctx.slot) },
+      env_file: [common.envSandboxPath, ...(common.secretsPath ? [common.secretsPath] : [])],
+    };
+    const volumes: string[] = [];
+    if ((mounts.code_targets ?? []).includes(svc)) for (const m of mounts.code ?? []) volumes.push(`${ctx.roots.worktree}/${m}`);
+    if ((mounts.shared_targets ?? []).includes(svc)) for (const m of mounts.shared ?? []) volumes.push(`${ctx.roots.main}/${m}`);
+    if (volumes.length) s.volumes = volumes;
+    if (otel && (targets.size === 0 || targets.has(svc))) {
+      s.environment = [
+        `${otel.endpoint_var ?? "OTEL_EXPORTER_OTLP_ENDPOINT"}=${otel.endpoint ?? "http://devops-ai-jaeger:4317"}`,
+        `${otel.namespace_var ?? "OTEL_RESOURCE_ATTRIBUTES"}=service.namespace=${name}`,
+      ];
+      s.networks = ["default", otel.network ?? "devops-ai-observability"];
+    }
+    services[svc] = s;
+  }
+  const override: Record<string, unknown> = { services };
+  if (otel) override.networks = { [otel.network ?? "devops-ai-observability"]: { external: true } };
+  const overrideText = `# Generated by sbx — do not edit\n# Project: ${name}\n\n${stringify(override, { lineWidth: 0 })}`;
+  const copyPath = path.join(ctx.roots.state, path.basename(composeRel));
+  const overridePath = path.join(ctx.roots.state, "docker-compose.override.yml");
+  resources.push(
+    { address: "file.compose_copy", type: "file", attrs: { path: copyPath, content: ctx.composeText, mode: "0644" }, sensitive: [], dependsOn: ["slot.this"] },
+    { address: "file.compose_override", type: "file", attrs: { path: overridePath, content: overrideText, mode: "0644" }, sensitive: [], dependsOn: ["slot.this"] },
+    {
+      address: "compose.stack",
+      type: "compose",
+      attrs: {
+        project: name,
+        compose_file: path.join(ctx.roots.worktree, composeRel),
+        copy: copyPath,
+        override: overridePath,
+        env_files: [common.envSandboxPath, ...(common.secretsPath ? [common.secretsPath] : [])],
+        services: lint.services,
+      },
+      sensitive: [],
+      dependsOn: ["file.compose_copy", "file.compose_override", "file.env_sandbox", ...common.copies, ...(common.secretsPath ? ["secrets.env"] : [])],
+    },
+  );
+  const checks = healthChecks(input, scopeFor(input, new Set()), diags, file);
+  if (checks.length)
+    resources.push({
+      address: "health.gate",
+      type: "health",
+      attrs: { checks, timeout: infra.sandbox?.health?.timeout ?? 60, interval: infra.sandbox?.health?.interval ?? 2 },
+      sensitive: [],
+      dependsOn: ["compose.stack"],
+    });
+  return resources;
 }
