@@ -17,6 +17,13 @@ export interface RunResult {
   stderr: string;
 }
 
+/** The child's env: a clean colour setting so output (and golden files) are stable. */
+function childEnv(home: string, extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, SBX_HOME: home, NO_COLOR: "1", ...extra };
+  delete env.FORCE_COLOR;
+  return env;
+}
+
 export function tmpdir(prefix = "sbx-test-"): string {
   return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
 }
@@ -30,7 +37,7 @@ export function sbx(args: string[], opts: { cwd: string; home: string; env?: Nod
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SBX, ...args], {
       cwd: opts.cwd,
-      env: { ...process.env, SBX_HOME: opts.home, NO_COLOR: "1", ...opts.env },
+      env: childEnv(opts.home, opts.env),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -52,7 +59,7 @@ export function sbx(args: string[], opts: { cwd: string; home: string; env?: Nod
 export function sbxSpawn(args: string[], opts: { cwd: string; home: string; env?: NodeJS.ProcessEnv }): ChildProcess {
   return spawn(process.execPath, [SBX, ...args], {
     cwd: opts.cwd,
-    env: { ...process.env, SBX_HOME: opts.home, NO_COLOR: "1", ...opts.env },
+    env: childEnv(opts.home, opts.env),
     stdio: ["ignore", "pipe", "pipe"],
   });
 }

@@ -71,8 +71,10 @@ if (HAVE_DOCKER) {
       const fix = await sbx(["apply", "--auto-approve"], { cwd: repo, home, env, timeoutMs: 180_000 });
       assert.is(fix.code, 0, fix.stderr);
       const status = await sbx(["status"], { cwd: repo, home, env });
+      const logs = await sbx(["logs", "web"], { cwd: repo, home, env });
+      assert.is(logs.code, 0, logs.stderr);
       assert.match(status.stdout, "compose.stack");
-      const outputs = [a, b, noop, drift, fix, status].flatMap((r) => [r.stdout, r.stderr]).join("\n");
+      const outputs = [a, b, noop, drift, fix, status, logs].flatMap((r) => [r.stdout, r.stderr]).join("\n");
       assert.not.match(outputs, CANARY);
       for (const f of walk(home)) if (path.basename(f) !== ".env.secrets") assert.not.match(fs.readFileSync(f, "utf8"), CANARY, f);
       const down = await sbx(["destroy", "--auto-approve"], { cwd: repo, home, env, timeoutMs: 180_000 });

@@ -2,6 +2,10 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { execa } from "execa";
+import { readSecretsFile } from "../../apply/secrets/file.js";
+import { globalRedactor } from "../../apply/secrets/redact.js";
+import { composeCommand } from "../../apply/drivers/compose.js";
 import { driverFor } from "../../apply/drivers/index.js";
 import { extendClaim, findClaim, readRegistry, releaseStale } from "../../apply/registry.js";
 import { desiredGraph } from "../../apply/session.js";
@@ -69,6 +73,22 @@ export function envCommand(g: GlobalOptions): void {
 
 export async function logsCommand(g: GlobalOptions, service: string | undefined, flags: { follow?: boolean; tail?: string }): Promise<void> {
   const s = open(g, "sbx logs");
+  const stack = s.store.exists() ? s.store.load().state.resources["compose.stack"] : undefined;
+  if (stack) {
+    // Compose services log to Docker; stream them through the redactor.
+    const a = stack.attrs as { project: string; copy: string; override: string; env_files: string[] };
+    const secrets = a.env_files[1] ? readSecretsFile(a.env_files[1]) : undefined;
+    if (secrets) globalRedactor.add(...secrets.values());
+    const cmd = await composeCommand(process.env);
+    const env = { ...process.env };
+    delete env.COMPOSE_PROJECT_NAME;
+    const args = [...cmd.slice(1), "-p", a.project, "-f", a.copy, "-f", a.override, "--env-file", a.env_files[0]!, "logs", "--no-color", "--tail", String(flags.tail ?? 100), ...(flags.follow ? ["--follow"] : []), ...(service ? [service] : [])];
+    const child = execa(cmd[0]!, args, { env, extendEnv: false, reject: false, all: true, buffer: false, stdin: "ignore" });
+    for await (const line of child.iterable({ from: "all" })) out(String(line));
+    const r = await child;
+    if (r.exitCode !== 0) throw new Exit(1);
+    return;
+  }
   const dir = path.join(s.stateDir, "logs");
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".log")) : [];
   const chosen = service ? files.filter((f) => f === `${service}.log`) : files;

@@ -7,7 +7,7 @@ import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from "y
 import { stringify } from "yaml";
 import { error, type Diagnostic } from "../diagnostics.js";
 import type { Resource } from "../resource.js";
-import { commonResources, healthChecks, scopeFor, type BuildInput } from "./common.js";
+import { commonResources, healthChecks, scopeFor, where, type BuildInput } from "./common.js";
 
 export function composeProjectName(project: string, slot: number): string {
   return `${project}-slot-${slot}`.toLowerCase().replace(/[^a-z0-9_-]/g, "-");
@@ -78,7 +78,7 @@ export function buildComposeGraph(input: BuildInput, diags: Diagnostic[], file: 
   const project = infra.project?.name ?? "sandbox";
   const composeRel = infra.sandbox?.compose_file ?? "docker-compose.yml";
   if (ctx.composeText === undefined) {
-    diags.push(error("Compose file not found", { detail: `${composeRel} does not exist in the worktree. Set [sandbox] compose_file, or use backend = "process" with [services.*].` }));
+    diags.push(error("Compose file not found", { range: where(input.merged, ["sandbox", "compose_file"], file), detail: `${composeRel} does not exist in the worktree. Set [sandbox] compose_file, or use backend = "process" with [services.*].` }));
     return resources;
   }
   const lint = lintCompose(ctx.composeText, ctx.composeFile ?? composeRel, Object.keys(input.ports));
