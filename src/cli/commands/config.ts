@@ -75,7 +75,10 @@ export function compileCommand(g: GlobalOptions, flags: CompileFlags): void {
   const slot = Number(flags.slot ?? 1);
   const secretRefs: Record<string, string> = {};
   for (const p of config.profiles) Object.assign(secretRefs, p.secretRefs);
-  const { resources, diags } = buildGraph(config, { slot, configRel: path.relative(projectPaths(cwdOf(g)).worktree, config.configDir), instanceId: "<instance.id>", roots: SYMBOLIC, profileSecretRefs: secretRefs });
+  const built = buildGraph(config, { slot, configRel: path.relative(projectPaths(cwdOf(g)).worktree, config.configDir), instanceId: "<instance.id>", roots: SYMBOLIC, profileSecretRefs: secretRefs });
+  const { resources } = built;
+  // Offline review needs no compose file; apply still refuses to run without one.
+  const diags = built.diags.map((d) => (d.summary === "Compose file not found" ? { ...d, severity: "warning" as const } : d));
   if (diags.length) printDiagnostics(diags, config.texts);
   if (hasErrors(diags)) throw new Exit(1);
   const doc = {
