@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildGraph, backendOf } from "../compile/backends/index.js";
 import { loadConfig, type ResolvedConfig } from "../compile/config.js";
-import { error, hasErrors, type Diagnostic } from "../compile/diagnostics.js";
+import { hasErrors, type Diagnostic } from "../compile/diagnostics.js";
 import { portSpecs, portsForSlot, slotRange } from "../compile/ports.js";
 import type { Resource } from "../compile/resource.js";
 import { parseSecretRef } from "../compile/secret-refs.js";
@@ -144,16 +144,16 @@ async function refresh(s: Session, state: InstanceState): Promise<Map<string, Ob
 }
 
 /** Ports of a held slot that some other program is listening on. */
-async function foreignPorts(s: Session, ports: Record<string, number>): Promise<string[]> {
+async function foreignPorts(s: Session, state: InstanceState, ports: Record<string, number>): Promise<string[]> {
   const ours = new Set(ownedProcesses(s.id).map((p) => p.pid));
-  const composePorts = await publishedByOurStack(s);
+  const composePorts = await publishedByOurStack(state);
   const problems: string[] = [];
   for (const [name, port] of Object.entries(ports)) {
     if (await isPortFree(port)) continue;
     if (composePorts.has(port)) continue;
     const pids = portListeners(port);
     if (pids.length && pids.every((p) => ours.has(p) || pgidOwned(p, ours))) continue;
-    if (!pids.length && ownedByState(s, port)) continue;
+    if (!pids.length && Object.values(state.resources).some((r) => r.type === "process" && r.attrs.port === port)) continue;
     const who = pids.length ? ` by ${pids.map((p) => `pid ${p} (${commandOf(p)})`).join(", ")}` : "";
     problems.push(`Port ${port} (${name}) is in use${who}. Stop that program, or destroy this sandbox and apply again to get another slot.`);
   }
@@ -161,9 +161,8 @@ async function foreignPorts(s: Session, ports: Record<string, number>): Promise<
 }
 
 /** Host ports published by this sandbox's own compose containers (held by docker-proxy). */
-async function publishedByOurStack(s: Session): Promise<Set<number>> {
-  const st = s.store.exists() ? s.store.load().state : undefined;
-  const stack = st?.resources["compose.stack"];
+async function publishedByOurStack(state: InstanceState): Promise<Set<number>> {
+  const stack = state.resources["compose.stack"];
   const out = new Set<number>();
   if (!stack) return out;
   const r = await execa("docker", ["ps", "--filter", `label=com.docker.compose.project=${String(stack.attrs.project)}`, "--format", "{{.Ports}}"], { reject: false, stdin: "ignore" });
@@ -178,11 +177,6 @@ function pgidOwned(pid: number, ours: Set<number>): boolean {
   } catch {
     return false;
   }
-}
-
-function ownedByState(s: Session, port: number): boolean {
-  const st = s.store.exists() ? s.store.load().state : undefined;
-  return !!st && Object.values(st.resources).some((r) => r.type === "process" && r.attrs.port === port);
 }
 
 export interface PlanResult {
@@ -214,7 +208,7 @@ export async function planSession(s: Session, mode: "apply" | "destroy", forceSl
     desired = g.resources;
     const fp = desired.find((r) => r.address === "secrets.env");
     if (fp) fp.attrs = { ...fp.attrs, fingerprints: await secretFingerprints(s, state) };
-    if (claim) errors.push(...(await foreignPorts(s, portsForSlot(specs, slot))));
+    if (claim) errors.push(...(await foreignPorts(s, state, portsForSlot(specs, slot))));
   }
   const observed = await refresh(s, state);
   const prior: PriorResource[] = Object.values(state.resources).map((r) => ({ address: r.address, type: r.type, attrs: r.attrs, dependsOn: r.dependsOn, sensitive: r.sensitive }));
@@ -250,7 +244,6 @@ export async function planSession(s: Session, mode: "apply" | "destroy", forceSl
     const old = priorProfiles.find((x) => x.id === p.id);
     if (old && old.version !== p.version) for (const c of changes) if (c.action !== "no-op") c.reasons.push(`profile ${p.id}@${old.version} → ${p.id}@${p.version}`);
   }
-  diags.push(...(hasErrors(diags) ? [] : []));
   return { plan, state, diags };
 }
 
@@ -264,4 +257,3 @@ export function appendEvent(home: string, event: Record<string, unknown>): void 
   fs.appendFileSync(hostPaths.events(home), JSON.stringify({ at: new Date().toISOString(), ...event }) + "\n", { mode: 0o600 });
 }
 
-export { error };

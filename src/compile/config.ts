@@ -7,7 +7,7 @@ import { parse as parseToml } from "smol-toml";
 import { error, hasErrors, type Diagnostic } from "./diagnostics.js";
 import { loadToml, type LoadedFile, type TomlTable, type TomlValue } from "./load.js";
 import { mergeLayers, type Layer, type Merged } from "./merge.js";
-import { formatPath, parsePath, pathKey, type OptionPath } from "./path.js";
+import { parsePath, pathKey, type OptionPath } from "./path.js";
 import { LAYER_PRIORITY, DEFAULT } from "./priority.js";
 import { SCHEMAS } from "./schema.js";
 import { validateMerged } from "./validate.js";
@@ -348,7 +348,6 @@ function semanticChecks(merged: Merged, file: string): Diagnostic[] {
   }
   for (const [i, m] of (v.sandbox?.mounts?.code ?? []).entries())
     if (escapes(m.split(":")[0]!)) diags.push(error("Mount escapes the worktree", { range: at(["sandbox", "mounts", "code", i]), detail: `${m}: the host path must stay inside the worktree.` }));
-  void formatPath;
   return diags;
 }
 

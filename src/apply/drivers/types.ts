@@ -16,7 +16,7 @@ export interface DriverContext {
   log(line: string): void;
   /** Set by `--force`: allow deleting files edited outside sbx. */
   force: boolean;
-  /** The desired attrs of every resource in this run, for drivers that need a neighbour's facts. */
+  /** The sbx command running (recorded with locks it takes). */
   command: string;
 }
 

@@ -2,7 +2,6 @@
 
 import * as fs from "node:fs";
 import { writeAtomic } from "../atomic.js";
-import { parseDotenv } from "./resolve.js";
 
 export function renderSecretsFile(values: ReadonlyMap<string, string>): string {
   const keys = [...values.keys()].sort();
@@ -27,6 +26,5 @@ export function readSecretsFile(file: string): Map<string, string> | undefined {
     const eq = line.indexOf("=");
     if (eq > 0) out.set(line.slice(0, eq), line.slice(eq + 1));
   }
-  void parseDotenv;
   return out;
 }

@@ -3,7 +3,6 @@
 
 import { createHmac, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
-import { writeAtomic } from "../atomic.js";
 import { hostPaths } from "../host.js";
 
 export function hostKey(home: string): Buffer {
@@ -35,4 +34,3 @@ export function fingerprintAll(key: Buffer, values: ReadonlyMap<string, string>)
   return out;
 }
 
-export { writeAtomic };
