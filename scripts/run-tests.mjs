@@ -3,7 +3,10 @@
 import { spawn } from "node:child_process";
 
 const args = ["--import", "tsx", "node_modules/uvu/bin.js", "tests", ".*\\.test\\.ts$", "-i", "helpers"];
-const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" } });
+// NO_COLOR alone: FORCE_COLOR next to it would contradict it.
+const env = { ...process.env, NO_COLOR: "1" };
+delete env.FORCE_COLOR;
+const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env });
 let text = "";
 child.stdout.on("data", (c) => {
   process.stdout.write(c);

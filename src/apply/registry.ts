@@ -6,7 +6,7 @@ import { portsForSlot } from "../compile/ports.js";
 import { writeAtomic } from "./atomic.js";
 import { hostPaths } from "./host.js";
 import { acquireLock } from "./lock.js";
-import { isPortFree } from "./ports.js";
+import { localTarget } from "./target/local.js";
 
 export interface SlotClaim {
   slot: number;
@@ -69,13 +69,12 @@ export interface ClaimRequest {
   worktree: string;
   specs: readonly PortSpec[];
   range: { min: number; max: number };
-  ttlMs?: number;
   command: string;
 }
 
 async function allFree(ports: Record<string, number>): Promise<{ ok: boolean; busy: string[] }> {
   const busy: string[] = [];
-  for (const [n, p] of Object.entries(ports)) if (p < 1 || p > 65535 || !(await isPortFree(p))) busy.push(`${n}=${p}`);
+  for (const [n, p] of Object.entries(ports)) if (p < 1 || p > 65535 || !(await localTarget.isPortFree(p))) busy.push(`${n}=${p}`);
   return { ok: busy.length === 0, busy };
 }
 
@@ -93,13 +92,13 @@ export async function predictSlot(req: Omit<ClaimRequest, "command">): Promise<n
 
 export class NoSlotError extends Error {}
 
-/** Claim a slot (or return the one this instance holds). Skips slots with busy ports, like kinfra. */
 export interface ClaimResult {
   claim: SlotClaim;
   fresh: boolean;
   skipped: string[];
 }
 
+/** Claim a slot (or return the one this instance holds). Skips slots with busy ports, like kinfra. */
 export async function claimSlot(req: ClaimRequest): Promise<ClaimResult> {
   return withRegistry<ClaimResult>(req.home, req.command, async (r) => {
     const held = findClaim(r, req.instance);
@@ -107,8 +106,7 @@ export async function claimSlot(req: ClaimRequest): Promise<ClaimResult> {
       const ports = portsForSlot(req.specs, held.slot);
       const changed = JSON.stringify(ports) !== JSON.stringify(held.ports);
       if (changed) held.ports = ports;
-      if (req.ttlMs) held.expires_at = new Date(Date.now() + req.ttlMs).toISOString();
-      return { result: { claim: held, fresh: false, skipped: [] }, write: changed || !!req.ttlMs };
+      return { result: { claim: held, fresh: false, skipped: [] }, write: changed };
     }
     const skipped: string[] = [];
     for (let s = req.range.min; s <= req.range.max; s++) {
@@ -126,7 +124,7 @@ export async function claimSlot(req: ClaimRequest): Promise<ClaimResult> {
         worktree: req.worktree,
         ports,
         claimed_at: new Date().toISOString(),
-        expires_at: req.ttlMs ? new Date(Date.now() + req.ttlMs).toISOString() : null,
+        expires_at: null,
         status: "provisioning",
       };
       r.slots[String(s)] = claim;
@@ -152,19 +150,11 @@ export async function releaseSlot(home: string, instance: string, command: strin
   });
 }
 
-/** Release claims whose worktree no longer exists (`sbx gc`). */
-export async function releaseStale(home: string, command: string, exists: (p: string) => boolean): Promise<SlotClaim[]> {
-  return withRegistry(home, command, async (r) => {
-    const gone = Object.values(r.slots).filter((c) => !exists(c.worktree));
-    for (const c of gone) delete r.slots[String(c.slot)];
-    return { result: gone, write: gone.length > 0 };
-  });
-}
-
-export async function extendClaim(home: string, instance: string, ttlMs: number, command: string): Promise<SlotClaim | undefined> {
+/** Set (or clear) the expiry of this instance's claim; returns what was recorded. */
+export async function setExpiry(home: string, instance: string, expiresAt: string | null, command: string): Promise<string | null> {
   return withRegistry(home, command, async (r) => {
     const c = findClaim(r, instance);
-    if (c) c.expires_at = new Date(Date.now() + ttlMs).toISOString();
-    return { result: c, write: !!c };
+    if (c) c.expires_at = expiresAt;
+    return { result: c ? expiresAt : null, write: !!c };
   });
 }

@@ -1,7 +1,7 @@
 // Plan as a GitHub PR comment: summary above the fold, the diff in <details>, and a
 // fallback to the summary alone under GitHub's 65,536-character limit.
 
-import type { Plan } from "../model.js";
+import { planErrors, type Plan } from "../model.js";
 import { renderChange, summaryLine } from "./text.js";
 
 export const GITHUB_COMMENT_LIMIT = 65536;
@@ -20,7 +20,7 @@ export function renderPlanMarkdown(plan: Plan, limit = GITHUB_COMMENT_LIMIT): st
     const xs = byAction(a);
     if (xs.length) list.push(`- **${label}**: ${xs.join(", ")}`);
   }
-  for (const e of plan.errors) list.push(`- :x: ${e}`);
+  for (const e of planErrors(plan)) list.push(`- :x: ${e.summary}${e.detail ? `: ${e.detail.split("\n")[0]}` : ""}`);
   if (!changes.length) return [...head, ...list].join("\n") + "\n";
   // `+`/`-` in column 0 so GitHub colours the diff fence.
   const body: string[] = [];

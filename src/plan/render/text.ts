@@ -56,7 +56,13 @@ export function renderChange(c: ResourceChange, st: Style = PLAIN): string[] {
     sensitive: c.sensitive,
     replacePaths: c.replace_paths,
   });
-  for (const l of body) lines.push(l.replace(/^(\s*)([+~-]) /, (_m, sp: string, sym: string) => `${sp}${sym === "+" ? st.green(sym) : sym === "-" ? st.red(sym) : st.yellow(sym)} `));
+  const paint = (l: string) => l.replace(/^(\s*)([+~-]) /, (_m, sp: string, sym: string) => `${sp}${sym === "+" ? st.green(sym) : sym === "-" ? st.red(sym) : st.yellow(sym)} `);
+  for (const l of body) lines.push(paint(l));
+  if (c.drift) {
+    // What is there now, against what apply will make it.
+    lines.push("", "      # (drift: as found now -> as sbx will make it)");
+    for (const l of renderBody(c.drift.observed, c.drift.expected, 6, { sensitive: c.sensitive, replacePaths: [] })) if (!/unchanged attribute/.test(l)) lines.push(paint(l));
+  }
   lines.push("    }");
   return lines;
 }
@@ -86,6 +92,5 @@ export function renderPlanText(plan: Plan, st: Style = PLAIN): string {
     for (const c of changes) out.push(...renderChange(c, st), "");
     out.push(st.bold(summaryLine(plan)));
   }
-  for (const e of plan.errors) out.push("", st.red(`Error: ${e}`));
   return out.join("\n") + "\n";
 }
