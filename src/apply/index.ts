@@ -2,6 +2,7 @@
 // (The CLI never touches a driver or a secret resolver directly.)
 
 export { instanceId, NoSuchDirectory, projectPaths } from "./context.js";
+export { knownFailure } from "./failures.js";
 export { sbxHome } from "./host.js";
 export { openProject, findInstance, type Instance, type Project, type RunOptions } from "./project.js";
 export { globalRedactor as outputRedactor } from "./secrets/redact.js";

@@ -24,7 +24,7 @@ export interface Registry {
   slots: Record<string, SlotClaim>;
 }
 
-export function readRegistry(home: string): { registry: Registry; warning?: string } {
+export function readRegistry(home: string): { registry: Registry; warning?: string; corrupt?: boolean } {
   const file = hostPaths.registry(home);
   let text: string;
   try {
@@ -33,14 +33,18 @@ export function readRegistry(home: string): { registry: Registry; warning?: stri
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return { registry: { version: 1, slots: {} } };
     throw e;
   }
+  let r: Registry | undefined;
   try {
-    const r = JSON.parse(text) as Registry;
-    if (r && typeof r === "object" && r.slots && typeof r.slots === "object") return { registry: { version: 1, slots: r.slots } };
+    r = JSON.parse(text) as Registry;
   } catch {
-    /* fall through: a corrupt registry is reported and treated as empty */
+    r = undefined; // reported below, with what to do
   }
-  return { registry: { version: 1, slots: {} }, warning: `${file} was unreadable and is treated as empty` };
+  if (r && typeof r === "object" && r.slots && typeof r.slots === "object") return { registry: { version: 1, slots: r.slots } };
+  return { registry: { version: 1, slots: {} }, warning: `${file} is not a valid slot registry. Restore it, or move it away to start over (sbx then sees no claims).`, corrupt: true };
 }
+
+/** The registry cannot be trusted: claiming or releasing over it would lose other sandboxes' slots. */
+export class RegistryError extends Error {}
 
 function writeRegistry(home: string, r: Registry): void {
   writeAtomic(hostPaths.registry(home), JSON.stringify(r, null, 2) + "\n");
@@ -53,7 +57,8 @@ export function findClaim(r: Registry, instance: string): SlotClaim | undefined 
 async function withRegistry<T>(home: string, command: string, fn: (r: Registry) => Promise<{ result: T; write: boolean }>): Promise<T> {
   const release = await acquireLock(hostPaths.registryLock(home), { what: "The slot registry", command, timeoutMs: 60_000 });
   try {
-    const { registry } = readRegistry(home);
+    const { registry, warning, corrupt } = readRegistry(home);
+    if (corrupt) throw new RegistryError(warning!);
     const { result, write } = await fn(registry);
     if (write) writeRegistry(home, registry);
     return result;

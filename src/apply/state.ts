@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { validateState } from "../compile/generated/validators.js";
 import { writeAtomic } from "./atomic.js";
 
 /** Version 2 dropped per-resource `sensitive` (kinds declare it) and added `instance.main`. */
@@ -65,13 +66,19 @@ export function migrateState(raw: unknown, file: string): InstanceState {
     resources[k] = { ...rest, dependsOn: rest.dependsOn ?? [], output: rest.output ?? {} };
   }
   const inst = (s.instance ?? {}) as Partial<InstanceMeta>;
-  return {
+  const migrated: InstanceState = {
     version: STATE_VERSION,
     lineage: s.lineage,
     serial: typeof s.serial === "number" ? s.serial : 0,
     instance: { id: inst.id ?? "", project: inst.project ?? "", worktree: inst.worktree ?? "", main: inst.main ?? inst.worktree ?? "", backend: inst.backend ?? "", slot: inst.slot ?? null, ...(inst.profiles ? { profiles: inst.profiles } : {}) },
     resources,
+    ...(s.pending ? { pending: s.pending } : {}),
   };
+  if (!validateState(migrated)) {
+    const e = validateState.errors?.[0];
+    throw new StateError(`${file} does not match the state schema (${e?.instancePath || "/"} ${e?.message ?? "is invalid"}). Restore it from ${file}.backup, or move it away to start over.`);
+  }
+  return migrated;
 }
 
 export function applyEntry(state: InstanceState, e: JournalEntry): void {

@@ -1,9 +1,10 @@
 // sbx command line: parses arguments and hands each command to its workflow.
 
 import { Command, CommanderError } from "commander";
-import { supervise } from "../apply/index.js";
+import { knownFailure, supervise } from "../apply/index.js";
+import { exitCodeFor } from "../compile/diagnostics.js";
 import { SBX_VERSION } from "../version.js";
-import { disableColour, err, Exit } from "./output.js";
+import { disableColour, err, Exit, printDiagnostics } from "./output.js";
 import type { GlobalOptions } from "./common.js";
 import { applyCommand } from "./commands/apply.js";
 import { destroyCommand } from "./commands/destroy.js";
@@ -102,6 +103,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof Exit) return e.code;
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
+    const known = knownFailure(e);
+    if (known) {
+      printDiagnostics([known]);
+      return exitCodeFor([known]);
+    }
     err(`sbx: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\nThis is a bug in sbx; please report it.`);
     return 1;
   }
