@@ -4,7 +4,9 @@
 
 import { loadConfig, type SourceReader } from "../../src/compile/config.js";
 import type { Diagnostic } from "../../src/compile/diagnostics.js";
+import { loadToml } from "../../src/compile/load.js";
 import { locate } from "../../src/compile/merge.js";
+import { pathKey } from "../../src/compile/path.js";
 import { portSpecs, portsForSlot, type PortSpec } from "../../src/compile/ports.js";
 import { sshPortSpec, type MicrovmInput } from "../../src/compile/microvm/index.js";
 
@@ -21,6 +23,9 @@ export function loadMicrovmInput(opts: { infra: string; agent: string; slot: num
   const r = loadConfig({ paths: { cwd: worktree, worktree, main: worktree }, reader });
   if (!r.config || !r.config.agentMerged) return { diags: r.diags };
   const merged = r.config.agentMerged;
+  // merge.locate stops at list elements ([[backend.microvm.shares]] headers); the file's own
+  // positions reach the keys inside them. The backend should locate the same way.
+  const own = loadToml("agent.toml", opts.agent).value;
   const specs: PortSpec[] = portSpecs(r.config.infra);
   if (!specs.some((s) => s.name === "SSH_PORT")) specs.push(sshPortSpec());
   return {
@@ -31,6 +36,8 @@ export function loadMicrovmInput(opts: { infra: string; agent: string; slot: num
       ports: portsForSlot(specs, opts.slot),
       worktree,
       locate: (p) => {
+        const exact = own?.valuePos.get(pathKey(p)) ?? own?.keyPos.get(pathKey(p));
+        if (exact) return { file: "agent.toml", start: exact };
         const l = locate(merged, p);
         return l ? { file: l.file, start: l.pos } : undefined;
       },

@@ -29,7 +29,7 @@ export function vmName(project: string, slot: number): string {
     .replace(/^[^A-Za-z0-9]+/, "")
     .replace(/[^A-Za-z0-9]+$/, "");
   const room = HOST_NAME_MAX - suffix.length;
-  if (label !== project || label.length > room) {
+  if (label !== project || label === "" || label.length > room) {
     const tag = projectTag(project).slice(0, 4);
     label = `${label.slice(0, room - tag.length - 1).replace(/[^A-Za-z0-9]+$/, "")}-${tag}`.replace(/^-/, "");
   }
