@@ -151,6 +151,13 @@ test("schema errors stay located (guest port out of range, unknown key)", () => 
   assert.ok(l.diags.every((d) => d.range?.file === "agent.toml" && d.range.start.line >= 2));
 });
 
+test("an SSH key spanning two lines is a located schema error", () => {
+  const agent = '[backend.microvm]\nssh_authorized_keys = ["ssh-ed25519 AAAA\\nsecond line"]\n';
+  const l = loadMicrovmInput({ infra: INFRA, agent, slot: 1 });
+  assert.is(l.input, undefined);
+  assert.ok(l.diags.some((d) => d.range?.file === "agent.toml" && d.range.start.line === 2), JSON.stringify(l.diags));
+});
+
 // --- rendered text ---------------------------------------------------------------------------
 
 function render(agent: string, slot = 1) {
