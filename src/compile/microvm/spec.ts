@@ -7,7 +7,7 @@ import { interfaceId, macAddress, vmName } from "./naming.js";
 import { canForward, declaredForwards, interfaceType, SETTING_PATHS, settingsOf, sharesOf, sshForward } from "./resolve.js";
 import type { MicrovmForward, MicrovmInput, MicrovmInterface, MicrovmSpec, SpecSetting } from "./types.js";
 import { validateMicrovm } from "./validate.js";
-import { SSH_GUEST_PORT } from "./defaults.js";
+import { SSH_GUEST_PORT, SSH_PORT_NAME } from "./defaults.js";
 
 /** The spec and every diagnostic; use the spec only when no diagnostic is an error. */
 export function buildMicrovmSpec(input: MicrovmInput): Result<MicrovmSpec> {
@@ -30,7 +30,7 @@ export function buildMicrovmSpec(input: MicrovmInput): Result<MicrovmSpec> {
   if (canForward(s))
     for (const f of [sshForward(input), ...declaredForwards(input)]) {
       if (f.hostPort === undefined) continue; // reported by validateMicrovm
-      forwardPorts.push({ name: f.name, proto: f.proto, hostAddress: f.hostAddress, hostPort: f.hostPort, guestPort: f.guestPort, ...opt("from", f.name === "SSH_PORT" ? undefined : where(f.at)) });
+      forwardPorts.push({ name: f.name, proto: f.proto, hostAddress: f.hostAddress, hostPort: f.hostPort, guestPort: f.guestPort, ...opt("from", f.name === SSH_PORT_NAME ? undefined : where(f.at)) });
     }
 
   const shares = sharesOf(input, s).map((sh) => ({
