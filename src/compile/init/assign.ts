@@ -42,9 +42,14 @@ export interface PortAssignment {
   diags: Diagnostic[];
 }
 
-/** Strides tried in order; round numbers keep slot arithmetic readable. */
-export const STRIDES = [10, 20, 50, 100, 200, 500, 1000] as const;
+/**
+ * Strides tried in order: multiples of 10, so slot arithmetic stays readable. Not only
+ * divisors of 1000: bases such as 8000 and 9000 meet at slot 100 with any of those.
+ */
+export const STRIDES: readonly number[] = Array.from({ length: 100 }, (_, i) => (i + 1) * 10);
 export const DEFAULT_SLOT_MAX = 100;
+/** An env name that holds a port: PORT, API_PORT, WEB_PORT. */
+export const PORT_ENV = /(^|_)PORT$/;
 const MAX_PORT = 65535;
 
 export function describeUse(u: PortUse): string {
@@ -65,13 +70,13 @@ export function assignPorts(det: Detection, existing: ExistingConfig): PortAssig
   const file = det.composeFile ?? "compose file";
 
   // Fixed host ports, one variable per distinct port number, named after the first service using it.
+  // The first host port of a service is <PREFIX>_<SERVICE>_PORT; later ones add their container port.
   const fixed = uses.filter((u) => u.host.kind === "fixed");
-  const perService = new Map<string, number>();
+  const hostPorts = uses.filter((u) => u.host.kind === "fixed" || u.host.kind === "var");
   for (const u of fixed) {
     const port = (u.host as { port: number }).port;
     if (varByPort.has(port)) continue;
-    const nth = perService.get(u.service) ?? 0;
-    perService.set(u.service, nth + 1);
+    const nth = hostPorts.filter((x) => x.service === u.service).indexOf(u);
     const wanted = portVarName(prefix, u.service, nth === 0 ? undefined : /^\d+$/.test(u.container) ? u.container : String(nth + 1));
     const free = (n: string) => existing.ports[n] !== undefined && !hostVars.has(n) && !reused.has(n);
     // A declared variable that the compose file does not use yet keeps the user's base.
@@ -104,6 +109,18 @@ export function assignPorts(det: Detection, existing: ExistingConfig): PortAssig
     taken.add(u.host.name);
   }
 
+  // Without a compose file, an example env such as PORT=3000 names the port a local process listens on.
+  if (!det.compose)
+    for (const e of det.env)
+      if (PORT_ENV.test(e.name) && e.value !== undefined && /^\d+$/.test(e.value) && existing.ports[e.name] === undefined && !declare.some((d) => d.name === e.name))
+        declare.push({ name: e.name, base: Number(e.value), stride: 0, uses: [`${e.name}=${e.value} in ${e.source}`] });
+  // Document order: the first use of each variable.
+  const firstUse = (d: PortDecl) => {
+    const i = uses.findIndex((u) => (u.host.kind === "fixed" && varByPort.get(u.host.port) === d.name) || (u.host.kind === "var" && u.host.name === d.name));
+    return i < 0 ? uses.length : i;
+  };
+  declare.sort((a, b) => firstUse(a) - firstUse(b));
+
   const slotMax = existing.slotMax ?? DEFAULT_SLOT_MAX;
   const { stride, clash } = chooseStride(existing.ports, declare.map((d) => d.base), slotMax);
   if (clash)
@@ -122,25 +139,25 @@ function portsOf(p: DeclaredPort, slotMax: number): Set<number> {
  * meets another port in any slot 0..slotMax and every port stays ≤ 65535.
  */
 export function chooseStride(existing: Record<string, DeclaredPort>, bases: readonly number[], slotMax: number): { stride: number; clash?: string } {
-  if (bases.length === 0) return { stride: STRIDES[0] };
+  if (bases.length === 0) return { stride: STRIDES[0]! };
   const strides = new Set(Object.values(existing).map((p) => p.stride));
   const shared = strides.size === 1 ? [...strides][0]! : undefined;
   const tries = [...(shared !== undefined && shared >= 2 ? [shared] : []), ...STRIDES];
   const old = Object.entries(existing).map(([name, p]) => ({ name, set: portsOf(p, slotMax) }));
-  let clash: string | undefined;
+  let first: string | undefined;
   for (const stride of tries) {
-    if (Math.max(...bases) + slotMax * stride > MAX_PORT) continue;
+    if (Math.max(...bases) + slotMax * stride > MAX_PORT) {
+      first ??= `ports up to ${Math.max(...bases) + slotMax * stride}`;
+      continue;
+    }
     const fresh = bases.map((b) => ({ name: String(b), set: portsOf({ base: b, stride }, slotMax) }));
-    clash = undefined;
+    let clash: string | undefined;
     for (let i = 0; i < fresh.length && !clash; i++) {
-      for (const other of [...fresh.slice(i + 1), ...old]) {
-        if ([...fresh[i]!.set].some((p) => other.set.has(p))) {
-          clash = `${fresh[i]!.name} and ${other.name}`;
-          break;
-        }
-      }
+      const other = [...fresh.slice(i + 1), ...old].find((o) => [...fresh[i]!.set].some((p) => o.set.has(p)));
+      if (other) clash = `${fresh[i]!.name} and ${other.name}`;
     }
     if (!clash) return { stride };
+    first ??= clash;
   }
-  return { stride: STRIDES[0], clash: clash ?? `ports up to ${Math.max(...bases)}` };
+  return { stride: STRIDES[0]!, clash: first ?? "the ports" };
 }

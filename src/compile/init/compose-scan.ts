@@ -47,24 +47,31 @@ function keyName(key: unknown): string {
 export interface PortNode {
   item: Node;
   target?: Scalar;
+  /** True inside a flow collection (`[...]`, `{...}`), where a plain `${...}` would not parse. */
+  flow: boolean;
   use: PortUse;
 }
 
-/** Every published-port entry of every service, in document order. Aliases are skipped (their anchor is visited). */
+/** Follow an alias to its anchored node (a shared `ports:` list is rewritten where it is defined). */
+function deref(parsed: ParsedCompose, node: unknown): unknown {
+  return isAlias(node) ? node.resolve(parsed.doc) : node;
+}
+
+/** Every published-port entry of every service, in document order (aliases followed to their anchor). */
 export function portNodes(parsed: ParsedCompose): PortNode[] {
   const out: PortNode[] = [];
   for (const pair of parsed.services?.items ?? []) {
     const service = keyName(pair.key);
     const svc = pair.value;
     if (!isMap(svc)) continue;
-    const ports = svc.get("ports", true);
+    const ports = deref(parsed, svc.get("ports", true));
     if (!isSeq(ports)) continue;
-    ports.items.forEach((item, index) => {
-      if (isAlias(item)) return;
+    ports.items.forEach((node, index) => {
+      const item = deref(parsed, node);
       if (isScalar(item)) {
         const raw = String(item.value);
         if (typeof item.value !== "string") {
-          out.push({ item, use: { service, index, form: "short", raw, host: { kind: "ephemeral" }, container: raw, pos: posOf(parsed.lc, item) } });
+          out.push({ item, flow: Boolean(ports.flow), use: { service, index, form: "short", raw, host: { kind: "ephemeral" }, container: raw, pos: posOf(parsed.lc, item) } });
           return;
         }
         const s = splitShortSpec(raw);
@@ -72,7 +79,7 @@ export function portNodes(parsed: ParsedCompose): PortNode[] {
         const use: PortUse = { service, index, form: "short", raw, host, container: s.container, pos: posOf(parsed.lc, item) };
         if (s.hostIp !== undefined) use.hostIp = s.hostIp;
         if (s.protocol !== undefined) use.protocol = s.protocol;
-        out.push({ item, target: item, use });
+        out.push({ item, target: item, flow: Boolean(ports.flow), use });
       } else if (isMap(item)) {
         const pub = item.get("published", true);
         const target = item.get("target");
@@ -84,7 +91,7 @@ export function portNodes(parsed: ParsedCompose): PortNode[] {
         const use: PortUse = { service, index, form: "long", raw, host, container: target === undefined ? "" : String(target), pos: posOf(parsed.lc, pubScalar ?? item) };
         if (hostIp !== undefined && hostIp !== null) use.hostIp = String(hostIp);
         if (protocol !== undefined && protocol !== null) use.protocol = String(protocol);
-        out.push({ item, ...(pubScalar ? { target: pubScalar } : {}), use });
+        out.push({ item, ...(pubScalar ? { target: pubScalar } : {}), flow: Boolean(ports.flow || item.flow), use });
       }
     });
   }

@@ -43,6 +43,12 @@ export function detect(reader: InitReader, opts: DetectOptions): Detection {
   det.secrets = secrets;
   det.files = fileCandidates(reader, det);
   det.health = healthCandidates(reader, det, opts.healthEndpoint);
+  const scripts = packageScripts(reader);
+  const script = ["dev", "start"].find((s) => typeof scripts[s] === "string");
+  if (script) {
+    det.command = `npm run ${script}`;
+    det.commandSource = `package.json scripts.${script}`;
+  }
   return det;
 }
 
@@ -85,6 +91,18 @@ function projectName(reader: InitReader, dirName: string, diags: Diagnostic[]): 
     if (n) return { name: n, origin };
   }
   return { name: "app", origin: "default" };
+}
+
+function packageScripts(reader: InitReader): Record<string, unknown> {
+  const text = reader.read("package.json");
+  if (text === undefined) return {};
+  try {
+    const s = (JSON.parse(text) as { scripts?: unknown }).scripts;
+    return s !== null && typeof s === "object" ? (s as Record<string, unknown>) : {};
+  } catch (e) {
+    if (e instanceof SyntaxError) return {}; // already reported by projectName
+    throw e;
+  }
 }
 
 function findCompose(reader: InitReader, named?: string): { file?: string; others: string[] } {
@@ -151,7 +169,8 @@ function fileCandidates(reader: InitReader, det: Detection): FileCandidate[] {
   };
   for (const s of det.compose?.services ?? [])
     for (const h of s.hostPaths) {
-      if (out.has(h.path) || !reader.isIgnored(h.path)) continue;
+      // A directory-only pattern (`data/`) matches a missing path only when asked as a directory.
+      if (out.has(h.path) || !(reader.isIgnored(h.path) || (h.kind === "bind" && reader.isIgnored(`${h.path}/`)))) continue;
       const source = sourceFor(h.path);
       const what = h.kind === "bind" ? "bind mount" : "env_file";
       out.set(h.path, { dest: h.path, ...(source ? { source } : {}), reason: `git-ignored ${what} of services.${s.name} (${det.composeFile}:${h.pos.line})` });

@@ -154,5 +154,8 @@ export interface Detection {
   secrets: SecretCandidate[];
   files: FileCandidate[];
   health: HealthCandidate[];
+  /** A command that starts the app (package.json `dev`/`start` script), for a process backend. */
+  command?: string;
+  commandSource?: string;
   diags: Diagnostic[];
 }
