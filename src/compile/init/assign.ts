@@ -4,6 +4,7 @@
 
 import { warning, type Diagnostic } from "../diagnostics.js";
 import { portVarName } from "./names.js";
+import { splitShortSpec } from "./port-spec.js";
 import type { Detection, PortUse } from "./types.js";
 
 /** A port already declared in infra.toml, normalised (kinfra's `NAME = 8080` is stride 1). */
@@ -53,7 +54,7 @@ export const PORT_ENV = /(^|_)PORT$/;
 const MAX_PORT = 65535;
 
 export function describeUse(u: PortUse): string {
-  const host = u.host.kind === "fixed" ? String(u.host.port) : u.raw;
+  const host = u.host.kind === "fixed" ? String(u.host.port) : u.form === "short" ? (splitShortSpec(u.raw).hostText ?? "") : u.raw;
   return `${u.service} ${u.hostIp ? `${u.hostIp}:` : ""}${host}->${u.container || "?"}${u.protocol ? `/${u.protocol}` : ""}`;
 }
 
