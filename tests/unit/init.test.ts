@@ -355,4 +355,12 @@ test("--health-endpoint wins over what the compose file says; a route in the sou
   assert.match(guess.infraToml.text, '# [sandbox.health]\n# endpoint = "/healthz" # route "/healthz" in src/app.ts:1; pick the port that serves it\n');
 });
 
+test("an override file is never the compose file init picks, and host networking is a located gap", () => {
+  const only = planInit(memReader({ "docker-compose.override.yml": "services:\n  a:\n    image: x\n" }), { dirName: "d", schemaRef: SCHEMA });
+  assert.is(only.detection.composeFile, undefined);
+  assert.equal(only.detection.otherComposeFiles, ["docker-compose.override.yml"]);
+  const host = planInit(memReader({ "compose.yaml": "services:\n  a:\n    image: x\n    network_mode: host\n" }), { dirName: "d", schemaRef: SCHEMA });
+  assert.match(formatDiags(host.remaining), "compose.yaml:4:19: error: Host networking");
+});
+
 test.run();

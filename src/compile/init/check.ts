@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { error, warning, type Diagnostic } from "../diagnostics.js";
 import { portExpression } from "./rewrite-compose.js";
 import type { ExistingInfra } from "./existing.js";
+import { OVERRIDE_FILE } from "./detect.js";
 import { isAmbientOrOwned } from "./names.js";
 import type { Detection, PortUse } from "./types.js";
 
@@ -18,8 +19,6 @@ export interface CheckInput {
   varByPort?: ReadonlyMap<number, string>;
   stride?: number;
 }
-
-const OVERRIDE = /(?:^|\/)(?:docker-)?compose\.override\.ya?ml$/;
 
 function shortFix(u: PortUse, name: string, port: number): string {
   return u.form === "long" ? `published: "${portExpression(name, port)}"` : `"${u.hostIp ? `${u.hostIp}:` : ""}${portExpression(name, port)}:${u.container}${u.protocol ? `/${u.protocol}` : ""}"`;
@@ -36,12 +35,14 @@ export function checkGaps(input: CheckInput): Diagnostic[] {
   if (!det.compose && !(infra?.services.length))
     gaps.push(warning("Nothing to run", { ...(infra ? { range: top } : {}), detail: "No compose file (compose.yaml, docker-compose.yml, ...) and no [services.*] in infra.toml. Add a compose file, or describe local processes under [services.<name>] with backend = \"process\"." }));
   for (const other of det.otherComposeFiles)
-    if (det.composeFile && OVERRIDE.test(other) && path.posix.dirname(other) === path.posix.dirname(det.composeFile))
+    if (det.composeFile && OVERRIDE_FILE.test(other) && path.posix.dirname(other) === path.posix.dirname(det.composeFile))
       gaps.push(warning("Compose override file not used", { range: { file: other, start: { line: 1, col: 1 } }, detail: `\`docker compose\` merges ${other} on its own, but sbx runs ${det.composeFile} with its own override only. Fold what the sandbox needs into ${det.composeFile}.` }));
 
   for (const svc of det.compose?.services ?? []) {
     if (svc.containerName)
       gaps.push(error("Fixed container name", { range: { file, start: svc.containerName }, address: `services.${svc.name}.container_name`, detail: `container_name is global to the Docker daemon, so two sandboxes would collide. Remove it; compose names the container <project>-${svc.name}-1.` }));
+    if (svc.hostNetwork)
+      gaps.push(error("Host networking", { range: { file, start: svc.hostNetwork }, address: `services.${svc.name}.network_mode`, detail: `With network_mode: host the app binds its own ports on the host, so two sandboxes collide whatever [sandbox.ports] says. Use the default network and publish ports as \${VAR:-port}:port.` }));
     for (const u of svc.ports) {
       const at = { file, start: u.pos };
       const address = `services.${svc.name}.ports[${u.index}]`;

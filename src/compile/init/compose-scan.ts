@@ -199,6 +199,8 @@ export function scanCompose(text: string, file: string): ComposeScan {
     if (isMap(svc)) {
       const cn = svc.get("container_name", true);
       if (cn) scan.containerName = posOf(parsed.lc, cn as Node);
+      const nm = svc.get("network_mode", true);
+      if (isScalar(nm) && nm.value === "host") scan.hostNetwork = posOf(parsed.lc, nm);
       scan.health = healthUrls(parsed, name, svc);
       scan.hostPaths = hostPaths(parsed, name, svc);
       scan.envLiterals = envLiterals(parsed, name, svc);

@@ -22,6 +22,7 @@ export interface DetectOptions {
 /** Compose's own default names, in the order `docker compose` prefers them. */
 export const COMPOSE_NAMES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"] as const;
 const COMPOSE_GLOB = /^(?:\.devops-ai\/)?(?:docker-)?compose[.-][^/]*\.ya?ml$/;
+export const OVERRIDE_FILE = /(?:^|\/)(?:docker-)?compose\.override\.ya?ml$/;
 export const EXAMPLE_SUFFIXES = [".example", ".sample", ".template"] as const;
 
 export function detect(reader: InitReader, opts: DetectOptions): Detection {
@@ -112,7 +113,9 @@ function findCompose(reader: InitReader, named?: string): { file?: string; other
     const file = reader.read(named) !== undefined ? named : undefined;
     return { file, others: present.filter((f) => f !== named) };
   }
-  return { file: present[0], others: present.slice(1) };
+  // An override file only adds to a base file; it is never the one to run.
+  const file = present.find((f) => !OVERRIDE_FILE.test(f));
+  return { ...(file ? { file } : {}), others: present.filter((f) => f !== file) };
 }
 
 /** `KEY=value` lines of a dotenv-style example file (comments, `export`, quotes). */

@@ -88,6 +88,8 @@ export interface ServiceScan {
   pos: SourcePos;
   ports: PortUse[];
   containerName?: SourcePos;
+  /** `network_mode: host`: the service binds host ports itself, beyond what `ports:` says. */
+  hostNetwork?: SourcePos;
   health: HealthUrl[];
   hostPaths: HostPathUse[];
   /** `environment:` entries with a literal (non-interpolated) value, names only. */
