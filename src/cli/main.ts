@@ -8,6 +8,7 @@ import { disableColour, err, Exit, printDiagnostics } from "./output.js";
 import type { GlobalOptions } from "./common.js";
 import { applyCommand } from "./commands/apply.js";
 import { destroyCommand } from "./commands/destroy.js";
+import { diffCommand } from "./commands/diff.js";
 import { planCommand, showCommand } from "./commands/plan.js";
 import { compileCommand, explainCommand, validateCommand } from "./commands/config.js";
 import { envCommand, extendTtlCommand, gcCommand, listCommand, logsCommand, statusCommand } from "./commands/inspect.js";
@@ -43,23 +44,27 @@ export function buildProgram(): Command {
   const g = (): GlobalOptions => program.opts<GlobalOptions>();
   const lock = (c: Command) => c.option("--lock-timeout <duration>", "wait this long for a held lock (e.g. 30s)");
 
-  lock(program.command("plan").description("show what apply would change"))
+  const target = (c: Command) => c.option("--target <address>", "only this resource and what it needs (repeatable)", collect);
+  target(lock(program.command("plan").description("show what apply would change")))
     .option("--json", "print the plan as JSON")
     .option("--markdown", "print the plan as a Markdown PR comment")
+    .option("--concise", "one line per resource, grouped by action")
     .option("--out <file>", "save the plan for `sbx apply FILE`")
     .option("--detailed-exitcode", "exit 0 for no changes, 2 for changes, 1 for errors")
     .option("--destroy", "plan a destroy")
     .option("--refresh-secrets", "re-resolve every secret reference")
     .action(async (flags) => planCommand(g(), flags));
-  lock(program.command("apply [planfile]").description("converge the sandbox to the configuration"))
+  target(lock(program.command("apply [planfile]").description("converge the sandbox to the configuration")))
     .option("--auto-approve", "do not ask for confirmation")
+    .option("--concise", "show the plan one line per resource")
     .option("--parallelism <n>", "operations at once (default 10)")
     .option("--refresh-secrets", "re-resolve every secret reference")
     .option("--slot <n>", "claim this slot at first apply (0: the standard ports)")
     .option("--json", "print the plan as JSON")
     .action(async (planfile, flags) => applyCommand(g(), planfile, flags));
-  lock(program.command("destroy").description("remove everything this sandbox owns, and only that"))
+  target(lock(program.command("destroy").description("remove everything this sandbox owns, and only that")))
     .option("--auto-approve", "do not ask for confirmation")
+    .option("--concise", "show the plan one line per resource")
     .option("--force", "also delete (or restore over) copied files edited outside sbx")
     .option("--parallelism <n>", "operations at once (default 10)")
     .option("--json", "print the plan as JSON")
@@ -86,7 +91,16 @@ export function buildProgram(): Command {
     .option("--out <dir>", "write every generated artefact into DIR")
     .option("--slot <n>", "slot to compile for (default: the first valid slot)")
     .action((flags) => compileCommand(g(), flags));
-  program.command("show <planfile>").description("render a saved plan").option("--json", "print it as JSON").option("--markdown", "print it as a Markdown PR comment").action((f, flags) => showCommand(f, flags));
+  program
+    .command("diff")
+    .description("what a change to the configuration changes in every generated artefact (no host state; exit 2 when something changes)")
+    .requiredOption("--base <git-ref>", "the revision to compare with (e.g. origin/main)")
+    .option("--json", "print the difference as plan JSON")
+    .option("--markdown", "print it as a Markdown PR comment")
+    .option("--concise", "one line per resource")
+    .option("--slot <n>", "slot to compile both revisions for (default: the first valid slot)")
+    .action(async (flags) => diffCommand(g(), flags));
+  program.command("show <planfile>").description("render a saved plan").option("--json", "print it as JSON").option("--markdown", "print it as a Markdown PR comment").option("--concise", "one line per resource").action((f, flags) => showCommand(f, flags));
   program.command("gc").description("destroy the sandboxes whose worktree is gone, and release their slots").option("--json", "no plans, only the summary").action(async (flags) => gcCommand(g(), flags));
   program.command("extend-ttl <duration>").description("push this sandbox's expiry out (e.g. 2h)").action(async (d) => extendTtlCommand(g(), d));
   return program;

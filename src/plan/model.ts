@@ -84,6 +84,8 @@ export interface Plan {
   config_hash: string;
   /** `--set` flags the plan was made with (secret values replaced by "(sensitive)"). */
   sets: string[];
+  /** `--target` addresses the plan was limited to (empty: the whole sandbox). */
+  targets: string[];
   prior_state: { lineage: string; serial: number } | null;
   /** HMAC fingerprints (never values) used to tell a saved plan is stale. */
   secret_fingerprints: Record<string, string>;

@@ -75,7 +75,7 @@ test("plan --markdown puts the summary above a details block", async () => {
   const repo = makeRepo({ "infra.toml": '[project]\nname = "md"\n[sandbox]\nbackend = "process"\n[sandbox.ports]\nP = 27000\n' });
   const r = await sbx(["plan", "--markdown"], { cwd: repo, home: newHome() });
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^### sbx plan for `md` \(process, slot 1\)\n\n\*\*Plan: 2 to add, 0 to change, 0 to replace, 0 to destroy\.\*\*/);
+  assert.match(r.stdout, /^<!-- sbx:plan -->\n### sbx plan for `md` \(process, slot 1\)\n\n\*\*Plan: 2 to add, 0 to change, 0 to replace, 0 to destroy\.\*\*/);
   assert.match(r.stdout, "<details><summary>Show plan</summary>\n\n```diff\n");
   assert.match(r.stdout, /\n\+\s+resource file "env_sandbox" \{/);
 });

@@ -1,11 +1,12 @@
 // The apply workflow: lock, plan (or check a saved plan), confirm, claim the slot,
 // converge, commit state, record events. The CLI only parses arguments and prints.
 
-import { error, type Diagnostic } from "../../compile/diagnostics.js";
+import { error, hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
 import { portSpecs, slotRange, usableSlots } from "../../compile/ports.js";
 import { KINDS } from "../../kinds/index.js";
 import { hasChanges, planErrors, type Plan } from "../../plan/model.js";
 import { staleReason } from "../../plan/planfile.js";
+import { targetPlan } from "../../plan/target.js";
 import { runEngine, type EngineResult } from "../engine.js";
 import { appendEvent } from "../events.js";
 import { claimSlot, NoSlotError, setClaimStatus } from "../registry.js";
@@ -21,6 +22,8 @@ export interface ApplyRequest extends Interaction {
   lockTimeoutMs: number;
   /** `--slot N` at first apply. */
   slot?: number;
+  /** `--target ADDR`: only these resources and what they depend on. */
+  targets?: string[];
 }
 
 export interface ApplyOutcome {
@@ -47,6 +50,9 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   let made = await planApply(p, { slot: req.saved?.plan.slot.number ?? req.slot });
   if (!("plan" in made)) return { diags: made.diags, texts: made.texts };
   let { plan, state } = made;
+  const targeted = targetPlan(plan, req.saved?.plan.targets ?? req.targets ?? []);
+  if (hasErrors(targeted.diags)) return { diags: targeted.diags, plan };
+  plan = { ...targeted.plan, diagnostics: [...targeted.plan.diagnostics, ...targeted.diags] };
   if (req.saved) {
     const why = staleReason(req.saved.plan, plan);
     if (why) return { diags: [error("Saved plan is stale", { code: "plan-stale", detail: `The plan in ${req.saved.file} can no longer be applied because ${why}.\nRun \`sbx plan -out ${req.saved.file}\` again.` })], plan };
@@ -76,6 +82,7 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
       made = await planApply(p, { slot: claimed.claim.slot });
       if (!("plan" in made)) return { diags: made.diags, texts: made.texts };
       ({ plan, state } = made);
+      plan = targetPlan(plan, req.targets ?? []).plan;
     }
     p.opts.log(`Claimed slot ${claimed.claim.slot}.`);
   }

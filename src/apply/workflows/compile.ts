@@ -65,23 +65,38 @@ export interface Compiled {
   texts: Map<string, string>;
 }
 
-export function compileProject(cwd: string, sets: readonly string[], env: NodeJS.ProcessEnv, slotText?: string): Compiled {
+export interface CompiledGraph {
+  config?: ResolvedConfig;
+  built?: BuildResult;
+  slot: number;
+  diags: Diagnostic[];
+  texts: Map<string, string>;
+}
+
+/** Load and compile the configuration of `cwd` for a slot (default: the first valid one), with no host state. */
+export function compileAt(cwd: string, sets: readonly string[], env: NodeJS.ProcessEnv, slotText?: string): CompiledGraph {
   const loaded = loadProjectConfig(cwd, sets, env);
   const { config } = loaded;
-  if (!config || hasErrors(loaded.diags)) return { doc: null, artefacts: [], diags: loaded.diags, texts: loaded.texts };
+  if (!config || hasErrors(loaded.diags)) return { slot: 0, diags: loaded.diags, texts: loaded.texts };
   let slot = firstSlot(config);
   if (slotText !== undefined) {
     if (!/^\d+$/.test(slotText) || Number(slotText) > 100000)
-      return { doc: null, artefacts: [], diags: [error(`Invalid --slot \`${slotText}'`, { code: "usage", detail: "A slot is a whole number from 0 (the standard ports) up, e.g. --slot 2." })], texts: loaded.texts };
+      return { slot: 0, diags: [error(`Invalid --slot \`${slotText}'`, { code: "usage", detail: "A slot is a whole number from 0 (the standard ports) up, e.g. --slot 2." })], texts: loaded.texts };
     slot = Number(slotText);
   }
   const built = compileFor(config, loaded.worktree, slot);
   for (const [k, v] of built.texts) loaded.texts.set(k, v);
-  const diags = [...loaded.diags, ...built.diags];
+  return { config, built, slot, diags: [...loaded.diags, ...built.diags], texts: loaded.texts };
+}
+
+export function compileProject(cwd: string, sets: readonly string[], env: NodeJS.ProcessEnv, slotText?: string): Compiled {
+  const c = compileAt(cwd, sets, env, slotText);
+  const { config, built } = c;
+  if (!config || !built) return { doc: null, artefacts: [], diags: c.diags, texts: c.texts };
   const doc = {
     format_version: "1.0",
     backend: backendOf(config),
-    slot,
+    slot: c.slot,
     files: config.files,
     profiles: config.profiles.map((p) => ({ id: p.id, version: p.version, hash: p.hash, file: p.file })),
     config: shownConfig(config),
@@ -91,7 +106,7 @@ export function compileProject(cwd: string, sets: readonly string[], env: NodeJS
   };
   const artefacts: Artefact[] = [{ path: "compiled.json", content: stableStringify(doc) + "\n" }];
   for (const r of built.resources) artefacts.push(...(KINDS.get(r.type)?.artefacts?.(r) ?? []));
-  return { doc, artefacts, diags, texts: loaded.texts };
+  return { doc, artefacts, diags: c.diags, texts: c.texts };
 }
 
 /** Write artefacts under `dir`; never outside it. */

@@ -4,9 +4,10 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Diagnostic } from "../../compile/diagnostics.js";
+import { hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
 import { KINDS } from "../../kinds/index.js";
 import { hasChanges, type Plan } from "../../plan/model.js";
+import { targetPlan } from "../../plan/target.js";
 import { runEngine, type EngineResult } from "../engine.js";
 import { appendEvent, type EventName } from "../events.js";
 import { hostPaths } from "../host.js";
@@ -21,6 +22,8 @@ export interface DestroyRequest extends Interaction {
   parallelism: number;
   /** The event to record ("destroyed", or "collected" / "expired" for gc and expire). */
   event?: EventName;
+  /** `--target ADDR`: only these resources and what depends on them; the slot and state dir stay. */
+  targets?: string[];
 }
 
 export interface DestroyOutcome {
@@ -48,7 +51,10 @@ export async function destroyInstance(inst: Instance, req: DestroyRequest): Prom
   try {
     const made = await planDestroy(inst);
     if (!("plan" in made)) return { diags: made.diags };
-    const { plan, state } = made;
+    const { state } = made;
+    const targeted = targetPlan(made.plan, req.targets ?? []);
+    if (hasErrors(targeted.diags)) return { diags: targeted.diags };
+    const plan = { ...targeted.plan, diagnostics: [...targeted.plan.diagnostics, ...targeted.diags] };
     req.show(plan);
     if (!hasChanges(plan) && plan.slot.status === "none") {
       removeStateDir(inst, undefined);
@@ -60,9 +66,9 @@ export async function destroyInstance(inst: Instance, req: DestroyRequest): Prom
       inst.store.init();
       result = await runEngine({ changes: plan.resource_changes, store: inst.store, state, ctx: inst.ctx, kinds: KINDS, parallelism: req.parallelism, stopRequested: req.stopRequested });
       const diags = engineDiagnostics(result, inst.paths.worktree);
-      if (result.failures.length || result.interrupted) {
+      if (result.failures.length || result.interrupted || req.targets?.length) {
         inst.store.commit(state);
-        return { diags, plan, result };
+        return { diags: [...targeted.diags, ...diags], plan, result };
       }
     }
     const released = await releaseSlot(inst.opts.home, inst.id, inst.opts.command);

@@ -7,6 +7,7 @@ import { hasDiscover, hasPlanner, hasPortHolder } from "../../kinds/driver.js";
 import { KINDS } from "../../kinds/index.js";
 import type { Resource } from "../../kinds/spec.js";
 import { diffResources, type PriorResource } from "../../plan/diff.js";
+import { targetPlan } from "../../plan/target.js";
 import { PLAN_FORMAT_VERSION, summarise, type Observation, type Plan, type PlanUrl } from "../../plan/model.js";
 import { SBX_VERSION } from "../../version.js";
 import { claimOf, desiredGraph, backendName, recordedSets, type Instance, type Project } from "../project.js";
@@ -95,6 +96,7 @@ function basePlan(inst: Instance, state: InstanceState, mode: Plan["mode"]): Pla
     profiles: [],
     config_hash: "",
     sets: [],
+    targets: [],
     prior_state: state.serial > 0 || Object.keys(state.resources).length ? { lineage: state.lineage, serial: state.serial } : null,
     secret_fingerprints: {},
     resource_changes: [],
@@ -190,11 +192,15 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
 }
 
 /** `sbx plan`: under the instance lock, so it never reads state halfway through an apply. */
-export async function planLocked(inst: Instance, p: Project | undefined, mode: Plan["mode"], lockTimeoutMs: number): Promise<PlanOutcome | { diags: Diagnostic[]; texts?: Map<string, string> }> {
-  const lock = await lockInstance(inst, lockTimeoutMs);
+export async function planLocked(inst: Instance, p: Project | undefined, mode: Plan["mode"], opts: { lockTimeoutMs: number; targets?: string[] }): Promise<PlanOutcome | { diags: Diagnostic[]; texts?: Map<string, string> }> {
+  const lock = await lockInstance(inst, opts.lockTimeoutMs);
   if ("diags" in lock) return lock;
   try {
-    return mode === "destroy" || !p ? await planDestroy(inst) : await planApply(p);
+    const made = mode === "destroy" || !p ? await planDestroy(inst) : await planApply(p);
+    if (!("plan" in made)) return made;
+    const t = targetPlan(made.plan, opts.targets ?? []);
+    if (hasErrors(t.diags)) return { diags: t.diags, texts: made.texts };
+    return { ...made, plan: { ...t.plan, diagnostics: [...t.plan.diagnostics, ...t.diags] } };
   } finally {
     lock.release();
   }

@@ -12,7 +12,9 @@ export interface ApplyFlags extends LockFlags {
   parallelism?: string;
   refreshSecrets?: boolean;
   json?: boolean;
+  concise?: boolean;
   slot?: string;
+  target?: string[];
 }
 
 /** A saved plan applies with the --set flags it was made with; secret ones must be given again. */
@@ -41,12 +43,13 @@ export async function applyCommand(g: GlobalOptions, planFile: string | undefine
   try {
     const o = await applyProject(p, {
       saved: saved && planFile ? { plan: saved, file: planFile } : undefined,
-      show: (plan) => printPlan(plan, { json: flags.json }),
+      show: (plan) => printPlan(plan, { json: flags.json, concise: flags.concise }),
       approve: approver(!!flags.autoApprove),
       stopRequested: ctrlC.stopRequested,
       parallelism: countFlag("--parallelism", flags.parallelism, 10),
       lockTimeoutMs: durationFlag("--lock-timeout", flags.lockTimeout, 0),
       slot,
+      targets: flags.target,
     });
     if (o.cancelled) {
       err("Apply cancelled.");

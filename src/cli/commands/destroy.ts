@@ -11,7 +11,9 @@ export interface DestroyFlags extends LockFlags {
   autoApprove?: boolean;
   force?: boolean;
   json?: boolean;
+  concise?: boolean;
   parallelism?: string;
+  target?: string[];
 }
 
 export async function destroyCommand(g: GlobalOptions, flags: DestroyFlags): Promise<void> {
@@ -26,11 +28,12 @@ export async function destroyCommand(g: GlobalOptions, flags: DestroyFlags): Pro
   const ctrlC = interruptible();
   try {
     const o = await destroyInstance(inst, {
-      show: (plan) => printPlan(plan, { json: flags.json }),
+      show: (plan) => printPlan(plan, { json: flags.json, concise: flags.concise }),
       approve: approver(!!flags.autoApprove),
       stopRequested: ctrlC.stopRequested,
       lockTimeoutMs: durationFlag("--lock-timeout", flags.lockTimeout, 0),
       parallelism: countFlag("--parallelism", flags.parallelism, 10),
+      targets: flags.target,
     });
     if (o.cancelled) {
       err("Destroy cancelled.");

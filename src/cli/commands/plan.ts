@@ -6,7 +6,7 @@ import { error } from "../../compile/diagnostics.js";
 import { hasChanges, planErrors, type Plan } from "../../plan/model.js";
 import { parsePlanFile, serializePlan } from "../../plan/planfile.js";
 import { renderPlanMarkdown } from "../../plan/render/markdown.js";
-import { renderPlanText } from "../../plan/render/text.js";
+import { renderPlanConcise, renderPlanText } from "../../plan/render/text.js";
 import { durationFlag, instance, runOptions, type GlobalOptions, type LockFlags } from "../common.js";
 import { Exit, finish, out, styleFor } from "../output.js";
 
@@ -17,19 +17,32 @@ export interface PlanFlags extends LockFlags {
   detailedExitcode?: boolean;
   destroy?: boolean;
   refreshSecrets?: boolean;
+  concise?: boolean;
+  target?: string[];
 }
 
-export function printPlan(plan: Plan, flags: { json?: boolean; markdown?: boolean }): void {
+export interface ShowFlags {
+  json?: boolean;
+  markdown?: boolean;
+  concise?: boolean;
+  /** Replaces the plan's heading (sbx diff names its revisions). */
+  title?: string;
+  noChanges?: string;
+  marker?: string;
+}
+
+export function printPlan(plan: Plan, flags: ShowFlags): void {
   if (flags.json) out(serializePlan(plan));
-  else if (flags.markdown) out(renderPlanMarkdown(plan));
-  else out(renderPlanText(plan, styleFor(process.stdout)));
+  else if (flags.markdown) out(renderPlanMarkdown(plan, { title: flags.title, marker: flags.marker }));
+  else if (flags.concise) out(renderPlanConcise(plan, styleFor(process.stdout), flags));
+  else out(renderPlanText(plan, styleFor(process.stdout), flags));
 }
 
 export async function planCommand(g: GlobalOptions, flags: PlanFlags): Promise<void> {
   const opts = runOptions(g, "sbx plan", { refreshSecrets: flags.refreshSecrets });
   const { inst, project, problems } = instance(opts);
   if (!project && !(flags.destroy && inst)) return finish(problems.diags, problems.texts);
-  const made = await planLocked(inst!, project, flags.destroy ? "destroy" : "apply", durationFlag("--lock-timeout", flags.lockTimeout, 0));
+  const made = await planLocked(inst!, project, flags.destroy ? "destroy" : "apply", { lockTimeoutMs: durationFlag("--lock-timeout", flags.lockTimeout, 0), targets: flags.target });
   if (!("plan" in made)) return finish(made.diags, made.texts);
   const { plan } = made;
   printPlan(plan, flags);
@@ -54,7 +67,7 @@ export function readPlan(file: string): Plan {
   return plan!;
 }
 
-export function showCommand(file: string, flags: { json?: boolean; markdown?: boolean }): void {
+export function showCommand(file: string, flags: ShowFlags): void {
   const plan = readPlan(file);
   printPlan(plan, flags);
   finish(planErrors(plan));
