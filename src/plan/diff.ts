@@ -17,6 +17,8 @@ export interface PriorResource {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+export const KNOWN_AFTER_APPLY = "(known after apply)";
+
 function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of keys) if (k in o) out[k] = o[k];
@@ -54,6 +56,9 @@ export function diffResources(opts: {
     const p = priorBy.get(r.address);
     const base = { address: r.address, type: r.type, after: r.attrs as Record<string, unknown>, sensitive: sensitiveAttrs(spec), render: hintsOf(spec), depends_on: r.dependsOn };
     if (!p || p.discovered) {
+      // What only apply can know is shown as such (Terraform's "(known after apply)").
+      const unknown = (spec?.computed ?? []).filter((k) => !(k in base.after));
+      if (unknown.length) base.after = { ...base.after, ...Object.fromEntries(unknown.map((k) => [k, KNOWN_AFTER_APPLY])) };
       changes.set(r.address, { ...base, action: "create", reasons: p?.discovered ? ["found by owner label, not in state: recreated"] : [], before: null, replace_paths: [] });
       continue;
     }
