@@ -22,12 +22,13 @@ export function renderPlanMarkdown(plan: Plan, limit = GITHUB_COMMENT_LIMIT): st
   }
   for (const e of planErrors(plan)) list.push(`- :x: ${e.summary}${e.detail ? `: ${e.detail.split("\n")[0]}` : ""}`);
   if (!changes.length) return [...head, ...list].join("\n") + "\n";
-  // `+`/`-` in column 0 so GitHub colours the diff fence.
+  // The symbol moves to column 0 so GitHub colours the diff fence; every other character
+  // keeps the column the text renderer gave it. (`-/+` lines already start with their symbol.)
   const body: string[] = [];
   for (const c of changes) {
     for (const l of renderChange(c)) {
-      const m = /^(\s*)([+~-]|-\/\+)(\s.*)?$/.exec(l);
-      body.push(m ? `${m[2] === "~" ? "!" : m[2]![0]}${m[1]}${m[3] ?? ""}` : ` ${l}`);
+      const m = /^( +)([+~-])( |$)/.exec(l);
+      body.push(m ? `${m[2] === "~" ? "!" : m[2]}${(m[1]! + " " + l.slice(m[1]!.length + 1)).slice(1)}` : l);
     }
     body.push("");
   }
