@@ -15,12 +15,15 @@ export function renderPlanMarkdown(plan: Plan, limit = GITHUB_COMMENT_LIMIT): st
     "",
   ];
   const byAction = (a: string) => changes.filter((c) => c.action === a).map((c) => `\`${c.address}\``);
-  const list: string[] = [];
+  const named: string[] = [];
+  const counted: string[] = [];
   for (const [a, label] of [["delete", "Destroy"], ["replace", "Replace"], ["update", "Update"], ["create", "Create"]] as const) {
     const xs = byAction(a);
-    if (xs.length) list.push(`- **${label}**: ${xs.join(", ")}`);
+    if (xs.length) named.push(`- **${label}**: ${xs.join(", ")}`);
+    if (xs.length) counted.push(`- **${label}**: ${xs.length} resource${xs.length === 1 ? "" : "s"}`);
   }
-  for (const e of planErrors(plan)) list.push(`- :x: ${e.summary}${e.detail ? `: ${e.detail.split("\n")[0]}` : ""}`);
+  const errors = planErrors(plan).map((e) => `- :x: ${e.summary}${e.detail ? `: ${e.detail.split("\n")[0]}` : ""}`);
+  const list = [...named, ...errors];
   if (!changes.length) return [...head, ...list].join("\n") + "\n";
   // The symbol moves to column 0 so GitHub colours the diff fence; every other character
   // keeps the column the text renderer gave it. (`-/+` lines already start with their symbol.)
@@ -34,5 +37,9 @@ export function renderPlanMarkdown(plan: Plan, limit = GITHUB_COMMENT_LIMIT): st
   }
   const full = [...head, ...list, "", "<details><summary>Show plan</summary>", "", "```diff", ...body, "```", "", "</details>"].join("\n") + "\n";
   if (full.length <= limit) return full;
-  return [...head, ...list, "", `_The full plan is ${full.length} characters, over GitHub's limit; run \`sbx plan\` locally to see it._`].join("\n") + "\n";
+  const note = `_The full plan is ${full.length} characters, over GitHub's limit; run \`sbx plan\` locally to see it._`;
+  const short = [...head, ...list, "", note].join("\n") + "\n";
+  if (short.length <= limit) return short;
+  // Even the addresses are too many: counts only.
+  return [...head, ...counted, ...errors, "", note].join("\n") + "\n";
 }
