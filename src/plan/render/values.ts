@@ -71,7 +71,11 @@ function textDiff(before: string, after: string, indent: number): string[] {
     if (hidden > 0) lines.push(`${pad(indent + 4)}# (${hidden} unchanged line${hidden === 1 ? "" : "s"} hidden)`);
     hidden = 0;
     for (const l of h.lines) {
-      if (l.startsWith("\\")) continue;
+      // "\ No newline at end of file" marks the line above it, as in git (else "- two"/"+ two" look equal).
+      if (l.startsWith("\\")) {
+        lines.push(`${pad(indent + 4)}# (no newline at end of file)`);
+        continue;
+      }
       const s = l[0] === "+" ? "+" : l[0] === "-" ? "-" : " ";
       lines.push(`${pad(indent + 2)}${s} ${l.slice(1)}`);
     }
