@@ -51,17 +51,62 @@ function one(desired: Resource[], priorList: PriorResource[], address: string, o
 
 // ---- actions on one resource ----
 
-const actionCases: { name: string; desired?: Record<string, unknown>; prior?: Record<string, unknown>; address?: string; action: ResourceChange["action"]; reasons: string[]; replacePaths: string[] }[] = [
+const actionCases: {
+  name: string;
+  desired?: Record<string, unknown>;
+  prior?: Record<string, unknown>;
+  address?: string;
+  action: ResourceChange["action"];
+  reasons: string[];
+  replacePaths: string[];
+}[] = [
   { name: "absent from state: create", desired: { image: "a" }, action: "create", reasons: [], replacePaths: [] },
   { name: "same attributes: no-op", desired: { image: "a", env: { A: "1" } }, prior: { image: "a", env: { A: "1" } }, action: "no-op", reasons: [], replacePaths: [] },
   { name: "a non-forcing attribute changed: update", desired: { image: "a", port: 2 }, prior: { image: "a", port: 1 }, action: "update", reasons: ["changed: port"], replacePaths: [] },
-  { name: "several non-forcing attributes changed: update names them sorted", desired: { image: "a", port: 2, env: { A: "2" } }, prior: { image: "a", port: 1, env: { A: "1" } }, action: "update", reasons: ["changed: env, port"], replacePaths: [] },
-  { name: "an attribute in the replaceOn list changed: replace", desired: { image: "b" }, prior: { image: "a" }, action: "replace", reasons: ["forces replacement: attrs.image"], replacePaths: ["image"] },
-  { name: "forcing and non-forcing changes together: replace, only the forcing path listed", desired: { image: "b", port: 2 }, prior: { image: "a", port: 1 }, action: "replace", reasons: ["forces replacement: attrs.image"], replacePaths: ["image"] },
+  {
+    name: "several non-forcing attributes changed: update names them sorted",
+    desired: { image: "a", port: 2, env: { A: "2" } },
+    prior: { image: "a", port: 1, env: { A: "1" } },
+    action: "update",
+    reasons: ["changed: env, port"],
+    replacePaths: [],
+  },
+  {
+    name: "an attribute in the replaceOn list changed: replace",
+    desired: { image: "b" },
+    prior: { image: "a" },
+    action: "replace",
+    reasons: ["forces replacement: attrs.image"],
+    replacePaths: ["image"],
+  },
+  {
+    name: "forcing and non-forcing changes together: replace, only the forcing path listed",
+    desired: { image: "b", port: 2 },
+    prior: { image: "a", port: 1 },
+    action: "replace",
+    reasons: ["forces replacement: attrs.image"],
+    replacePaths: ["image"],
+  },
   { name: "an attribute dropped from configuration counts as changed", desired: { image: "a" }, prior: { image: "a", port: 1 }, action: "update", reasons: ["changed: port"], replacePaths: [] },
-  { name: "replaceOn \"all\": any change replaces, every changed path listed", address: "job.x", desired: { a: 2, b: 2, c: 1 }, prior: { a: 1, b: 1, c: 1 }, action: "replace", reasons: ["forces replacement: attrs.a, attrs.b"], replacePaths: ["a", "b"] },
+  {
+    name: 'replaceOn "all": any change replaces, every changed path listed',
+    address: "job.x",
+    desired: { a: 2, b: 2, c: 1 },
+    prior: { a: 1, b: 1, c: 1 },
+    action: "replace",
+    reasons: ["forces replacement: attrs.a, attrs.b"],
+    replacePaths: ["a", "b"],
+  },
   { name: "replaceOn []: never replaces", address: "quiet.x", desired: { path: "b" }, prior: { path: "a" }, action: "update", reasons: ["changed: path"], replacePaths: [] },
-  { name: "a type with no declaration is treated as replaceOn \"all\"", address: "mystery.x", desired: { a: 2 }, prior: { a: 1 }, action: "replace", reasons: ["forces replacement: attrs.a"], replacePaths: ["a"] },
+  {
+    name: 'a type with no declaration is treated as replaceOn "all"',
+    address: "mystery.x",
+    desired: { a: 2 },
+    prior: { a: 1 },
+    action: "replace",
+    reasons: ["forces replacement: attrs.a"],
+    replacePaths: ["a"],
+  },
   { name: "in state, not in configuration: delete", prior: { image: "a" }, action: "delete", reasons: ["not in configuration"], replacePaths: [] },
 ];
 
@@ -96,7 +141,10 @@ test("changedKeys compares by JSON value over the union of keys, sorted", () => 
 // ---- following dependencies ----
 
 test("a dependency updated: a dependent declaring onDependencyChange=replace is replaced, with the reason", () => {
-  const out = diff([res("cfg.env", { path: "p", content: "B" }), res("svc.api", { image: "a" }, ["cfg.env"])], [prior("cfg.env", { path: "p", content: "A" }), prior("svc.api", { image: "a" }, ["cfg.env"])]);
+  const out = diff(
+    [res("cfg.env", { path: "p", content: "B" }), res("svc.api", { image: "a" }, ["cfg.env"])],
+    [prior("cfg.env", { path: "p", content: "A" }), prior("svc.api", { image: "a" }, ["cfg.env"])],
+  );
   assert.is(out.get("cfg.env")!.action, "update");
   assert.is(out.get("svc.api")!.action, "replace");
   assert.equal(out.get("svc.api")!.reasons, ["restarts because cfg.env changes"]);
@@ -149,12 +197,18 @@ test("a deleted dependency does not trigger its dependents", () => {
 });
 
 test("a dependent without onDependencyChange does not follow its dependencies", () => {
-  const out = diff([res("cfg.env", { path: "p", content: "B" }), res("cfg.other", { path: "o" }, ["cfg.env"])], [prior("cfg.env", { path: "p", content: "A" }), prior("cfg.other", { path: "o" }, ["cfg.env"])]);
+  const out = diff(
+    [res("cfg.env", { path: "p", content: "B" }), res("cfg.other", { path: "o" }, ["cfg.env"])],
+    [prior("cfg.env", { path: "p", content: "A" }), prior("cfg.other", { path: "o" }, ["cfg.env"])],
+  );
   assert.is(out.get("cfg.other")!.action, "no-op");
 });
 
 test("a dependent already changing keeps its own action and reasons", () => {
-  const out = diff([res("cfg.env", { path: "p", content: "B" }), res("svc.api", { image: "b" }, ["cfg.env"])], [prior("cfg.env", { path: "p", content: "A" }), prior("svc.api", { image: "a" }, ["cfg.env"])]);
+  const out = diff(
+    [res("cfg.env", { path: "p", content: "B" }), res("svc.api", { image: "b" }, ["cfg.env"])],
+    [prior("cfg.env", { path: "p", content: "A" }), prior("svc.api", { image: "a" }, ["cfg.env"])],
+  );
   assert.is(out.get("svc.api")!.action, "replace");
   assert.equal(out.get("svc.api")!.reasons, ["forces replacement: attrs.image"]);
 });

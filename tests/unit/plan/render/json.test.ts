@@ -14,7 +14,7 @@ test("stableStringify gives the same text for the same value built in any key or
 });
 
 test("stableStringify round-trips to an equal value", () => {
-  const v = { s: "line\n\"quoted\"", n: 1.5, t: true, nil: null, list: [], map: {} };
+  const v = { s: 'line\n"quoted"', n: 1.5, t: true, nil: null, list: [], map: {} };
   assert.equal(JSON.parse(stableStringify(v)), v);
 });
 

@@ -70,7 +70,7 @@ test("markdown renderer: a plan with thousands of resources falls back to the su
 test("markdown renderer: the same plan under a larger limit keeps the full diff", () => {
   const md = renderPlanMarkdown(bigPlan(3000), 10_000_000);
   assert.match(md, "<details><summary>Show plan</summary>");
-  assert.match(md, "+   resource process \"svc_02999\" {");
+  assert.match(md, '+   resource process "svc_02999" {');
 });
 
 test("markdown renderer: a comment exactly at the limit is kept whole, one character over falls back", () => {

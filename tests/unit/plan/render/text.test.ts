@@ -36,7 +36,10 @@ test("text renderer: colours go only to gutters, symbols and headers", () => {
   const tag = (n: string) => (s: string) => `<${n}>${s}</${n}>`;
   const st: Style = { green: tag("g"), red: tag("r"), yellow: tag("y"), bold: tag("b"), dim: tag("d") };
   const plan = loadPlanFixture(path.join(dir, "mixed-actions-with-profiles", "plan.json"));
-  const lines = renderChange(plan.resource_changes.find((c) => c.action === "update")!, st);
+  const lines = renderChange(
+    plan.resource_changes.find((c) => c.action === "update")!,
+    st,
+  );
   assert.equal(lines.slice(0, 3), ["<b>  # process.api will be updated in-place</b>", "  # (changed: stop_grace)", '<y>  ~</y> resource process "api" {']);
   assert.ok(lines.includes("      <y>~</y> stop_grace = 5 -> 10"), lines.join("\n"));
   assert.match(renderPlanText(plan, st), "<b>Plan: 1 to add, 1 to change, 1 to replace, 1 to destroy.</b>");
