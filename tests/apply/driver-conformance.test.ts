@@ -20,6 +20,9 @@ import { addWorktree, makeRepo, newHome, ROOT, SERVER_JS } from "../helpers/sbx.
 import { freePortBase } from "../helpers/ports.js";
 import { dockerAvailable } from "../helpers/docker.js";
 
+// Unique per run: other checkouts may run this suite against the same Docker engine at once.
+const PROJECT = `confcompose-${process.pid}`;
+
 interface Harness {
   ctx: DriverContext;
   /** The resource as first created, and a changed version for update. */
@@ -154,14 +157,14 @@ const cases: Case[] = [
       const ctx = context(home, repo, repo, "conf-compose");
       const sd = ctx.stateDir;
       fs.mkdirSync(sd, { recursive: true });
-      fs.writeFileSync(path.join(sd, ".env.sandbox"), `COMPOSE_PROJECT_NAME=confcompose-slot-1\nWEB_PORT=${port}\n`);
+      fs.writeFileSync(path.join(sd, ".env.sandbox"), `COMPOSE_PROJECT_NAME=${PROJECT}\nWEB_PORT=${port}\n`);
       fs.copyFileSync(path.join(repo, "docker-compose.yml"), path.join(sd, "docker-compose.yml"));
       const override = (label: string) => `services:\n  web:\n    labels:\n      dev.sbx.instance: conf-compose\n      conformance: "${label}"\n`;
       fs.writeFileSync(path.join(sd, "o1.yml"), override("one"));
       fs.writeFileSync(path.join(sd, "o2.yml"), override("two"));
-      const attrs = (o: string) => ({ project: "confcompose-slot-1", compose_file: path.join(repo, "docker-compose.yml"), copy: path.join(sd, "docker-compose.yml"), override: path.join(sd, o), env_file: path.join(sd, ".env.sandbox"), secrets_file: null, services: ["web"] });
+      const attrs = (o: string) => ({ project: PROJECT, compose_file: path.join(repo, "docker-compose.yml"), copy: path.join(sd, "docker-compose.yml"), override: path.join(sd, o), env_file: path.join(sd, ".env.sandbox"), secrets_file: null, services: ["web"] });
       const { execFileSync } = await import("node:child_process");
-      const ps = () => execFileSync("docker", ["ps", "-aq", "--filter", "label=com.docker.compose.project=confcompose-slot-1"], { encoding: "utf8" }).trim();
+      const ps = () => execFileSync("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${PROJECT}`], { encoding: "utf8" }).trim();
       return {
         ctx,
         desired: { address: "compose.stack", type: "compose", attrs: attrs("o1.yml"), dependsOn: [] },
