@@ -25,7 +25,7 @@ export interface InfraConfig {
   extends?: string[];
   project?: {
     /**
-     * Project name: lowercase letters, digits, '-' and '_' (a valid compose project name).
+     * Project name: letters, digits, -, _ and . (lowercased for compose project names).
      */
     name: string;
     prefix?: string;
