@@ -43,6 +43,10 @@ export interface AgentConfig {
        */
       storage_class?: string;
       /**
+       * Size requested for the workspace volume when persist = true (a Kubernetes quantity).
+       */
+      volume_size?: string;
+      /**
        * Container image of the agent's Pod.
        */
       image?: string;
