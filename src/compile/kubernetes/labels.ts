@@ -31,3 +31,8 @@ export function ownerLabels(o: Owner): Record<string, string> {
 export function instanceSelector(instanceId: string): string {
   return `${LABEL_INSTANCE}=${labelValue(instanceId)}`;
 }
+
+/** The stricter selector for deletes: our instance label and our manager label. */
+export function ownedSelector(instanceId: string): string {
+  return `${instanceSelector(instanceId)},${LABEL_MANAGED_BY}=${MANAGER}`;
+}

@@ -3,7 +3,7 @@
 import { error, hasErrors, type Diagnostic, type Result } from "../diagnostics.js";
 import { buildAgent } from "./agent-workload.js";
 import { buildCompose } from "./compose-workload.js";
-import { instanceSelector, ownerLabels } from "./labels.js";
+import { ownedSelector, ownerLabels } from "./labels.js";
 import { checkName, deriveName, isDataKey } from "./names.js";
 import { add, address, hashOf, objectName, sortKeys, SECRET_PLACEHOLDER, type BuildCtx } from "./objects.js";
 import type { KubeInput, KubePlan, ManifestKind } from "./types.js";
@@ -87,7 +87,7 @@ export function buildKubePlan(input: KubeInput): Result<KubePlan | undefined> {
     objects,
     portForwards: forwards,
     secretKeys: secretNames,
-    selector: instanceSelector(input.instanceId),
+    selector: ownedSelector(input.instanceId),
   };
   return { value: hasErrors(diags) ? undefined : plan, diags };
 }

@@ -148,6 +148,6 @@ export interface KubePlan {
   portForwards: PortForward[];
   /** Keys of the Secret; its values exist only at apply (apply/kubernetes/secret-data.ts). */
   secretKeys: string[];
-  /** The label selector that finds every owned object: dev.sbx.instance=<id>. */
+  /** The label selector that finds every owned object: dev.sbx.instance=<id>,app.kubernetes.io/managed-by=sbx. */
   selector: string;
 }
