@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import type { Diagnostic, SourceRange } from "../diagnostics.js";
 import type { ComposeScope } from "./compose-values.js";
 import { ANNOTATION_CONFIG_HASH, LABEL_INSTANCE, LABEL_SERVICE } from "./labels.js";
-import { checkName, deriveName, type NameRule } from "./names.js";
+import { checkName, deriveName, labelValue, type NameRule } from "./names.js";
 import type { KubeInput, KubeObject, KubeResourceKind, Manifest, PortForward } from "./types.js";
 
 /** Placeholder written in place of every secret value in plans and `compile --out`. */
@@ -71,12 +71,12 @@ export function hashOf(value: unknown): string {
 
 /** Labels that select one workload's pods (a Deployment's selector is immutable: keep it small). */
 export function selectorLabels(ctx: BuildCtx, service: string): Record<string, string> {
-  return { [LABEL_INSTANCE]: ctx.labels[LABEL_INSTANCE]!, [LABEL_SERVICE]: service };
+  return { [LABEL_INSTANCE]: ctx.labels[LABEL_INSTANCE]!, [LABEL_SERVICE]: labelValue(service) };
 }
 
 /** Pod metadata: owner labels, the service label and the config hash that rolls pods on env change. */
 export function podMeta(ctx: BuildCtx, service: string): { labels: Record<string, string>; annotations?: Record<string, string> } {
-  const m: { labels: Record<string, string>; annotations?: Record<string, string> } = { labels: sortKeys({ ...ctx.labels, [LABEL_SERVICE]: service }) };
+  const m: { labels: Record<string, string>; annotations?: Record<string, string> } = { labels: sortKeys({ ...ctx.labels, [LABEL_SERVICE]: labelValue(service) }) };
   if (ctx.configHash) m.annotations = { [ANNOTATION_CONFIG_HASH]: ctx.configHash };
   return m;
 }
