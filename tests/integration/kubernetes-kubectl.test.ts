@@ -2,6 +2,7 @@
 // tests/fixtures/fake-kubectl: a recording stand-in run as a real child process. It is not a
 // cluster (no API server can run here); the live test is tests/integration/kubernetes-live.test.ts.
 
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,7 +11,7 @@ import * as assert from "uvu/assert";
 import { parseAllDocuments } from "yaml";
 import { observeDrift } from "../../src/apply/kubernetes/drift.js";
 import { applyManifests, deleteObjects, deleteOwned, listOwned, waitReady, type KubectlCall } from "../../src/apply/kubernetes/kubectl.js";
-import { processRunner } from "../../src/apply/kubernetes/runner.js";
+import { processRunner, type KubectlRunner } from "../../src/apply/kubernetes/runner.js";
 import { fillSecret } from "../../src/apply/kubernetes/secret-data.js";
 import { buildKubePlan } from "../../src/compile/kubernetes/plan.js";
 import type { KubePlan, Manifest } from "../../src/compile/kubernetes/types.js";
@@ -234,6 +235,38 @@ test(`a missing kubectl is an error, not a crash ${STANDIN}`, async () => {
   const r = await listOwned({ run, context: "kind-kind" }, "x-1");
   assert.is(r.diags[0]!.summary, "kubectl get failed");
   assert.match(r.diags[0]!.detail!, "ENOENT");
+});
+
+const HAVE_KUBECTL = spawnSync("kubectl", ["version", "--client"], { timeout: 10_000 }).status === 0;
+if (!HAVE_KUBECTL) console.warn("\n!!! SKIPPING the real-kubectl flag check: no kubectl on PATH (apt-get install kubernetes-client) !!!\n");
+const flagTest = HAVE_KUBECTL ? test : test.skip;
+
+flagTest("the real kubectl client accepts every argv sbx builds (Debian kubectl, a kubeconfig whose server refuses: flags only)", async () => {
+  const argvs: { argv: string[]; input: string }[] = [];
+  const p = plan("compose-three-services");
+  const recording: KubectlRunner = async (argv, opts) => {
+    argvs.push({ argv: [...argv], input: opts?.input ?? "" });
+    return { exitCode: 0, stdout: argv.includes("get") ? liveList(p) : "", stderr: "", timedOut: false };
+  };
+  const call = { run: recording, context: "dead" };
+  await applyManifests(call, applied(p));
+  await listOwned(call, "shop-5e6f7a8b");
+  await deleteOwned(call, "shop-5e6f7a8b", 5);
+  await deleteObjects(call, [{ apiVersion: "apps/v1", kind: "Deployment", name: "old", namespace: "ns", labels: {}, object: {} }], 5);
+  await waitReady(call, [...p.objects, ...plan("agent-persist").objects], 5);
+  assert.equal([...new Set(argvs.map((a) => a.argv[2]))], ["apply", "get", "delete", "--namespace"]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sbx-kubeconfig-"));
+  const kubeconfig = path.join(dir, "config");
+  fs.writeFileSync(
+    kubeconfig,
+    "apiVersion: v1\nkind: Config\nclusters:\n- name: dead\n  cluster: {server: \"https://127.0.0.1:1\"}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: dead\n  context: {cluster: dead, user: u}\ncurrent-context: dead\n",
+  );
+  for (const { argv, input } of argvs) {
+    const r = spawnSync("kubectl", argv, { input, encoding: "utf8", timeout: 30_000, env: { ...process.env, KUBECONFIG: kubeconfig } });
+    const out = `${r.stderr}${r.stdout}`;
+    assert.not.match(out, /unknown (flag|shorthand|command)|invalid argument|flag needs an argument|required flag|Usage:/, `kubectl ${argv.join(" ")}\n${out}`);
+    assert.match(out, /127\.0\.0\.1:1/, `kubectl ${argv.join(" ")} got as far as the server\n${out}`);
+  }
 });
 
 test.run();
