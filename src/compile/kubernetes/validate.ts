@@ -77,7 +77,7 @@ export async function validateManifests(objects: readonly KubeObject[]): Promise
         error(`Invalid Kubernetes manifest ${m.kind}/${m.metadata.name}`, {
           address: o.address,
           ...(o.source ? { range: o.source } : {}),
-          detail: `\`${field}' ${problem} (${m.apiVersion} ${m.kind} \`${m.metadata.name}'${ns}, checked against the Kubernetes API schema). This is generated from your configuration; fix the value it comes from.`,
+          detail: `\`${field}' ${problem} (${m.apiVersion} ${m.kind} \`${m.metadata.name}'${ns}, checked against the Kubernetes API schema). sbx generated it from ${o.source ? "the definition shown" : "the configuration"}: fix the value there, or report a bug in sbx if the value is not one you wrote.`,
         }),
       );
     }
