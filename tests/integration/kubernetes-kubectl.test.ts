@@ -83,7 +83,7 @@ function asLive(m: Manifest): Record<string, unknown> {
 }
 
 function liveList(p: KubePlan, extra: Record<string, unknown>[] = []): string {
-  return JSON.stringify({ apiVersion: "v1", kind: "List", items: [...applied(p).filter((m, i) => p.objects[i]!.owned).map(asLive), ...extra] });
+  return JSON.stringify({ apiVersion: "v1", kind: "List", items: [...applied(p).map(asLive), ...extra] });
 }
 
 test(`apply is server-side with field manager sbx, one call, manifests on stdin ${STANDIN}`, async () => {
@@ -113,6 +113,15 @@ test(`a failed apply masks the secret values kubectl echoes, and explains a fiel
   assert.not.ok(d.detail!.includes(CANARY) || d.detail!.includes(b64), d.detail);
   assert.match(d.detail!, "********");
   assert.match(d.detail!, "--force-conflicts");
+});
+
+test(`applying into a shared namespace that does not exist says how to get one ${STANDIN}`, async () => {
+  const p = plan("compose-shared-namespace");
+  assert.not.ok(p.objects.some((o) => o.manifest.kind === "Namespace"), "a shared namespace is never applied");
+  const { call } = standIn([{ match: ["apply"], exitCode: 1, stderr: 'Error from server (NotFound): error when creating "STDIN": namespaces "dev-sandboxes" not found\n' }]);
+  const r = await applyManifests(call, applied(p));
+  assert.match(r.diags[0]!.detail!, "kubectl create namespace dev-sandboxes");
+  assert.match(r.diags[0]!.detail!, "leave the namespace unset");
 });
 
 test(`list owned asks by label across namespaces, keeps only ours, scrubs secrets ${STANDIN}`, async () => {

@@ -122,6 +122,10 @@ if (why) {
     };
     const plan = buildKubePlan(input).value!;
     assert.equal(await validateManifests(plan.objects), []);
+    // A shared namespace is someone else's: sbx neither creates nor deletes it.
+    const missing = await applyManifests(call, filled(plan));
+    assert.match(missing.diags[0]?.detail ?? "", `kubectl create namespace ${shared}`);
+    kubectl(["create", "namespace", shared]);
     try {
       assert.equal((await applyManifests(call, filled(plan))).diags, []);
       kubectl(["--namespace", shared, "create", "configmap", neighbour, "--from-literal=k=v"]);
@@ -133,7 +137,7 @@ if (why) {
       assert.match(kubectl(["get", "namespace", shared, "-o", "name"]), `namespace/${shared}`);
       assert.match(kubectl(["--namespace", shared, "get", "configmap", neighbour, "-o", "name"]), neighbour);
     } finally {
-      // The test created the shared namespace through sbx's name-only apply; the test removes it.
+      // The test created the shared namespace; the test removes it.
       kubectl(["delete", "namespace", shared, "--ignore-not-found", "--wait=true", "--timeout=120s"], 150_000);
     }
   });

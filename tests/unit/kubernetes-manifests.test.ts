@@ -77,7 +77,7 @@ for (const name of invalid) {
   });
 }
 
-test("every name is a valid Kubernetes name and every owned object carries the instance labels", () => {
+test("every name is a valid Kubernetes name and every object carries the instance labels", () => {
   for (const name of valid) {
     const { plan, input } = planOf(name);
     for (const o of plan.objects) {
@@ -85,25 +85,22 @@ test("every name is a valid Kubernetes name and every owned object carries the i
       const rule = m.kind === "Namespace" ? "dns1123-label" : m.kind === "Service" ? "dns1035-label" : "dns1123-subdomain";
       assert.is(checkName(m.metadata.name, rule), undefined, `${name}: ${m.kind} ${m.metadata.name}`);
       for (const v of Object.values(m.metadata.labels ?? {})) assert.ok(isLabelValue(v), `${name}: label value ${v}`);
-      if (o.owned) {
-        assert.is(m.metadata.labels?.[LABEL_INSTANCE], labelValue(input.instanceId));
-        assert.is(m.metadata.labels?.[LABEL_MANAGED_BY], "sbx");
-      }
+      assert.is(m.metadata.labels?.[LABEL_INSTANCE], labelValue(input.instanceId));
+      assert.is(m.metadata.labels?.[LABEL_MANAGED_BY], "sbx");
       if (m.kind !== "Namespace") assert.is(m.metadata.namespace, plan.namespace.name);
     }
   }
 });
 
-test("own namespace: sbx-<instance>, labelled and owned; shared: name only, never owned, names prefixed", () => {
+test("own namespace: sbx-<instance>, an object of the plan; shared: not an object of the plan, names prefixed", () => {
   const own = planOf("compose-three-services").plan;
   assert.equal(own.namespace, { name: "sbx-shop-5e6f7a8b", owned: true });
-  assert.ok(own.objects.find((o) => o.type === "k8s.namespace")!.owned);
+  assert.is(own.objects.find((o) => o.type === "k8s.namespace")!.manifest.metadata.name, "sbx-shop-5e6f7a8b");
   assert.ok(own.objects.some((o) => o.manifest.kind === "Service" && o.manifest.metadata.name === "db"), "compose name resolves as in compose");
   const shared = planOf("compose-shared-namespace").plan;
-  const ns = shared.objects.find((o) => o.type === "k8s.namespace")!;
-  assert.is(ns.owned, false);
-  assert.equal(ns.manifest, { apiVersion: "v1", kind: "Namespace", metadata: { name: "dev-sandboxes" } });
-  for (const o of shared.objects.filter((x) => x.manifest.kind !== "Namespace")) assert.ok(o.manifest.metadata.name.startsWith("team-api-77aa88bb-"), o.manifest.metadata.name);
+  assert.equal(shared.namespace, { name: "dev-sandboxes", owned: false });
+  assert.not.ok(shared.objects.some((o) => o.manifest.kind === "Namespace"));
+  for (const o of shared.objects) assert.ok(o.manifest.metadata.name.startsWith("team-api-77aa88bb-"), o.manifest.metadata.name);
 });
 
 test("requests and limits come from memory and vcpus (agent whole, compose split, explicit limits win)", () => {

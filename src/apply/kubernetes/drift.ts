@@ -21,7 +21,6 @@ export function observeDrift(desired: readonly KubeObject[], live: readonly Live
     const m = o.manifest;
     const key = keyOf(m.kind, m.metadata.namespace, m.metadata.name);
     planned.add(key);
-    if (!o.owned) continue; // a shared namespace is not ours to compare
     const l = byKey.get(key);
     const base = { address: o.address, kind: m.kind, name: m.metadata.name, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}) };
     if (!l) {

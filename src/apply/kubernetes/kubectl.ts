@@ -47,9 +47,12 @@ export async function applyManifests(c: KubectlCall, manifests: readonly Manifes
   const argv = [...base(c), "apply", "--server-side", `--field-manager=${FIELD_MANAGER}`, REQUEST_TIMEOUT, "-o", "name", "-f", "-"];
   const r = await c.run(argv, { input: renderManifests(manifests), timeoutMs });
   if (r.exitCode !== 0) {
+    const missingNs = /namespaces? "([^"]+)" not found/.exec(r.stderr);
     const hint = /conflict/i.test(r.stderr)
       ? "Another field manager owns some of these fields (someone ran kubectl apply or edit). sbx does not take them over: delete the object, or apply once by hand with --force-conflicts --field-manager=sbx."
-      : "";
+      : missingNs
+        ? `The shared namespace \`${missingNs[1]}' does not exist. sbx never creates a shared namespace: ask for it (kubectl create namespace ${missingNs[1]}), or leave the namespace unset so the sandbox gets one of its own.`
+        : "";
     return { value: [], diags: [failure("kubectl apply failed", c, r, secretStrings(manifests), hint)] };
   }
   return { value: r.stdout.split("\n").map((l) => l.trim()).filter(Boolean), diags: [] };

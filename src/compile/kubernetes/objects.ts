@@ -102,7 +102,7 @@ export function pvc(ctx: BuildCtx, name: string, volume: string): Manifest {
 
 /** Push an object, keeping the first source location for diagnostics. */
 export function add(ctx: BuildCtx, type: KubeResourceKind, key: string | undefined, manifest: Manifest, source?: SourceRange): void {
-  ctx.objects.push({ address: address(type, key), type, manifest, owned: true, ...(source ? { source } : {}) });
+  ctx.objects.push({ address: address(type, key), type, manifest, ...(source ? { source } : {}) });
 }
 
 /** Strip undefined fields so the objects are plain JSON (and render the same every time). */

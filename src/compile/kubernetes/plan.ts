@@ -5,7 +5,7 @@ import { buildAgent } from "./agent-workload.js";
 import { buildCompose } from "./compose-workload.js";
 import { ownedSelector, ownerLabels } from "./labels.js";
 import { checkName, deriveName, isDataKey } from "./names.js";
-import { add, address, hashOf, objectName, sortKeys, SECRET_PLACEHOLDER, type BuildCtx } from "./objects.js";
+import { add, hashOf, objectName, sortKeys, SECRET_PLACEHOLDER, type BuildCtx } from "./objects.js";
 import type { KubeInput, KubePlan, ManifestKind } from "./types.js";
 
 /** Apply order; deletes run in reverse. */
@@ -50,14 +50,9 @@ export function buildKubePlan(input: KubeInput): Result<KubePlan | undefined> {
     forwards: [],
     taken: new Map(),
   };
-  // A shared namespace is applied by name only: created when missing, never labelled or deleted.
-  ctx.objects.push({
-    address: address("k8s.namespace"),
-    type: "k8s.namespace",
-    manifest: shared ? { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } } : { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels: { ...labels } } },
-    owned: !shared,
-    ...(t.namespaceAt ? { source: t.namespaceAt } : {}),
-  });
+  // A shared namespace is not ours: it must exist (created by whoever shares it), and applying
+  // a cluster-scoped object would need rights a namespace-scoped user does not have.
+  if (!shared) add(ctx, "k8s.namespace", undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels: { ...labels } } });
   if (Object.keys(env).length) {
     ctx.configMap = objectName(ctx, "sbx-env", "dns1123-subdomain");
     ctx.configHash = hashOf(env);

@@ -122,11 +122,6 @@ export interface KubeObject {
   address: string;
   type: KubeResourceKind;
   manifest: Manifest;
-  /**
-   * Created and deleted by this sandbox. False only for a shared namespace: applied with just
-   * its name (created when missing), never labelled as ours, never deleted.
-   */
-  owned: boolean;
   /** The input it comes from, for located diagnostics. */
   source?: SourceRange;
 }
@@ -142,8 +137,12 @@ export interface PortForward {
 
 export interface KubePlan {
   context: string;
+  /**
+   * The sandbox's own namespace (owned: an object of the plan, deleted on destroy), or a
+   * shared one (not an object of the plan: it must exist, sbx never creates or deletes it).
+   */
   namespace: { name: string; owned: boolean };
-  /** In apply order: namespace, config, secret, volumes, services, workloads. */
+  /** Every object is owned and labelled; in apply order: namespace, config, secret, volumes, services, workloads. */
   objects: KubeObject[];
   portForwards: PortForward[];
   /** Keys of the Secret; its values exist only at apply (apply/kubernetes/secret-data.ts). */
