@@ -129,7 +129,7 @@ test(`list owned asks by label across namespaces, keeps only ours, scrubs secret
   const replicaPod = { apiVersion: "v1", kind: "Pod", metadata: { name: "web-5d9c-abcde", namespace: p.namespace.name, labels: { "dev.sbx.instance": "shop-5e6f7a8b", "app.kubernetes.io/managed-by": "sbx" }, ownerReferences: [{ kind: "ReplicaSet", name: "web-5d9c" }] } };
   const stranger = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "other", namespace: "default", labels: { "dev.sbx.instance": "someone-else", "app.kubernetes.io/managed-by": "sbx" } } };
   const { call, calls } = standIn([{ match: ["get", "-o", "json"], stdout: liveList(p, [replicaPod, stranger]) }]);
-  const r = await listOwned(call, "shop-5e6f7a8b");
+  const r = await listOwned(call, { instanceId: "shop-5e6f7a8b" });
   assert.equal(r.diags, []);
   assert.equal(calls()[0]!.argv, [
     "--context", "kind-kind", "get", "namespaces,configmaps,secrets,persistentvolumeclaims,services,deployments.apps,pods",
@@ -144,10 +144,10 @@ test(`list owned asks by label across namespaces, keeps only ours, scrubs secret
 test(`drift: server defaults and other spellings of a quantity are not drift; edits, deletions and orphans are ${STANDIN}`, async () => {
   const p = plan("compose-three-services");
   const clean = standIn([{ match: ["get"], stdout: liveList(p) }]);
-  const live = (await listOwned(clean.call, "shop-5e6f7a8b")).value;
+  const live = (await listOwned(clean.call, { instanceId: "shop-5e6f7a8b", namespace: { name: "sbx-shop-5e6f7a8b", owned: true } })).value;
   assert.equal(observeDrift(p.objects, live), { drifted: [], unexpected: [] });
   const agent = plan("agent-persist");
-  const agentLive = (await listOwned(standIn([{ match: ["get"], stdout: liveList(agent) }]).call, "agent-dev-c0ffee00")).value;
+  const agentLive = (await listOwned(standIn([{ match: ["get"], stdout: liveList(agent) }]).call, { instanceId: "agent-dev-c0ffee00", namespace: agent.namespace })).value;
   assert.equal(observeDrift(agent.objects, agentLive), { drifted: [], unexpected: [] }, "an injected service-account volume is not drift");
 
   const items = JSON.parse(liveList(p)).items as Record<string, any>[];
@@ -159,7 +159,7 @@ test(`drift: server defaults and other spellings of a quantity are not drift; ed
   const withoutDbService = items.filter((o) => !(o.kind === "Service" && o.metadata.name === "db"));
   const orphan = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "old-worker", namespace: p.namespace.name, labels: { "dev.sbx.instance": "shop-5e6f7a8b", "app.kubernetes.io/managed-by": "sbx" } } };
   const edited = standIn([{ match: ["get"], stdout: JSON.stringify({ items: [...withoutDbService, orphan] }) }]);
-  const report = observeDrift(p.objects, (await listOwned(edited.call, "shop-5e6f7a8b")).value);
+  const report = observeDrift(p.objects, (await listOwned(edited.call, { instanceId: "shop-5e6f7a8b", namespace: p.namespace })).value);
   assert.equal(report.drifted.map((d) => [d.address, d.status, d.fields.map((f) => f.path)]), [
     ["k8s.secret", "changed", ["data.STRIPE_KEY"]],
     ["k8s.service.db", "missing", []],
@@ -174,7 +174,7 @@ test(`drift: server defaults and other spellings of a quantity are not drift; ed
 test(`destroy deletes by label, then only the namespace sbx created and labelled ${STANDIN}`, async () => {
   const p = plan("compose-three-services");
   const { call, calls } = standIn([{ match: ["get"], stdout: liveList(p) }]);
-  const r = await deleteOwned(call, "shop-5e6f7a8b", 60);
+  const r = await deleteOwned(call, { instanceId: "shop-5e6f7a8b", namespace: p.namespace }, 60);
   assert.equal(r.diags, []);
   const c = calls().map((x) => x.argv);
   assert.is(c.length, 3);
@@ -183,20 +183,23 @@ test(`destroy deletes by label, then only the namespace sbx created and labelled
   assert.is(r.value.length, p.objects.length);
 });
 
-test(`destroy in a shared namespace never deletes the namespace ${STANDIN}`, async () => {
+test(`destroy in a shared namespace stays inside it and never deletes it ${STANDIN}`, async () => {
   const p = plan("compose-shared-namespace");
   const { call, calls } = standIn([{ match: ["get"], stdout: liveList(p) }]);
-  const r = await deleteOwned(call, "team-api-77aa88bb");
+  const r = await deleteOwned(call, { instanceId: "team-api-77aa88bb", namespace: p.namespace });
   assert.equal(r.diags, []);
   const c = calls().map((x) => x.argv);
-  assert.equal(c.map((a) => a[2]), ["get", "delete"]);
-  assert.not.ok(c.some((a) => a.includes("namespace") || a.includes("dev-sandboxes")), JSON.stringify(c));
+  const sel = ["-l", "dev.sbx.instance=team-api-77aa88bb,app.kubernetes.io/managed-by=sbx", "--namespace", "dev-sandboxes"];
+  assert.equal(c[0], ["--context", "kind-kind", "get", "configmaps,secrets,persistentvolumeclaims,services,deployments.apps,pods", ...sel, "--request-timeout=30s", "-o", "json"]);
+  assert.equal(c[1], ["--context", "kind-kind", "delete", "configmaps,secrets,persistentvolumeclaims,services,deployments.apps,pods", ...sel, "--ignore-not-found", "--wait=true", "--timeout=120s"]);
+  assert.is(c.length, 2);
+  assert.not.ok(c.some((a) => a.includes("--all-namespaces") || a.includes("namespace")), "a namespace-scoped user can run every call");
   assert.not.ok(r.value.some((o) => o.kind === "Namespace"));
 });
 
 test(`destroy with nothing left asks once and deletes nothing ${STANDIN}`, async () => {
   const { call, calls } = standIn([{ match: ["get"], stdout: JSON.stringify({ items: [] }) }]);
-  const r = await deleteOwned(call, "gone-00000000");
+  const r = await deleteOwned(call, { instanceId: "gone-00000000" });
   assert.equal([r.value, r.diags], [[], []]);
   assert.is(calls().length, 1);
 });
@@ -233,7 +236,7 @@ test(`readiness: rollout status per Deployment, wait Ready per Pod, one shared d
 test(`every call is under a timeout: a hung kubectl is killed ${STANDIN}`, async () => {
   const { call } = standIn([{ match: ["get"], sleepMs: 10_000, stdout: "{}" }], 500);
   const started = Date.now();
-  const r = await listOwned(call, "x-1", 500);
+  const r = await listOwned(call, { instanceId: "x-1" }, 500);
   assert.ok(Date.now() - started < 5000, "returned soon after the timeout");
   assert.is(r.diags[0]!.summary, "kubectl get failed");
   assert.match(r.diags[0]!.detail!, "did not finish in time");
@@ -241,7 +244,7 @@ test(`every call is under a timeout: a hung kubectl is killed ${STANDIN}`, async
 
 test(`a missing kubectl is an error, not a crash ${STANDIN}`, async () => {
   const run = processRunner({ bin: "/nonexistent/kubectl" });
-  const r = await listOwned({ run, context: "kind-kind" }, "x-1");
+  const r = await listOwned({ run, context: "kind-kind" }, { instanceId: "x-1" });
   assert.is(r.diags[0]!.summary, "kubectl get failed");
   assert.match(r.diags[0]!.detail!, "ENOENT");
 });
@@ -259,8 +262,9 @@ flagTest("the real kubectl client accepts every argv sbx builds (Debian kubectl,
   };
   const call = { run: recording, context: "dead" };
   await applyManifests(call, applied(p));
-  await listOwned(call, "shop-5e6f7a8b");
-  await deleteOwned(call, "shop-5e6f7a8b", 5);
+  await listOwned(call, { instanceId: "shop-5e6f7a8b" });
+  await deleteOwned(call, { instanceId: "shop-5e6f7a8b", namespace: p.namespace }, 5);
+  await deleteOwned(call, { instanceId: "team-api-77aa88bb", namespace: plan("compose-shared-namespace").namespace }, 5);
   await deleteObjects(call, [{ apiVersion: "apps/v1", kind: "Deployment", name: "old", namespace: "ns", labels: {}, object: {} }], 5);
   await waitReady(call, [...p.objects, ...plan("agent-persist").objects], 5);
   assert.equal([...new Set(argvs.map((a) => a.argv[2]))], ["apply", "get", "delete", "--namespace"]);

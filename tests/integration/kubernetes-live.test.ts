@@ -91,19 +91,19 @@ if (why) {
       // The kubelet expanded $(TOKEN) from the Secret: the value reached the container, not the manifest.
       const url = kubectl(["--namespace", plan.namespace.name, "exec", "deploy/web", "--", "sh", "-c", "echo $URL"]).trim();
       assert.is(url, `https://user:${CANARY}@example.invalid/hello`);
-      const live = await listOwned(call, id);
+      const live = await listOwned(call, { instanceId: id, namespace: plan.namespace });
       assert.equal(live.diags, []);
       assert.equal(observeDrift(plan.objects, live.value), { drifted: [], unexpected: [] }, "server defaults are not drift");
       // Re-apply is a no-op for drift; a change made behind sbx's back is drift.
       assert.equal((await applyManifests(call, filled(plan))).diags, []);
       kubectl(["--namespace", plan.namespace.name, "scale", "deployment/web", "--replicas=2"]);
-      const after = observeDrift(plan.objects, (await listOwned(call, id)).value);
+      const after = observeDrift(plan.objects, (await listOwned(call, { instanceId: id, namespace: plan.namespace })).value);
       assert.equal(after.drifted.map((d) => d.fields.map((f) => f.path)), [["spec.replicas"]]);
     } finally {
-      const d = await deleteOwned(call, id, 180);
+      const d = await deleteOwned(call, { instanceId: id, namespace: plan.namespace }, 180);
       assert.equal(d.diags, []);
     }
-    assert.equal((await listOwned(call, id)).value, []);
+    assert.equal((await listOwned(call, { instanceId: id })).value, [], "nothing left in any namespace");
     assert.throws(() => kubectl(["get", "namespace", plan.namespace.name]), "its own namespace is gone");
   });
 
@@ -130,7 +130,7 @@ if (why) {
       assert.equal((await applyManifests(call, filled(plan))).diags, []);
       kubectl(["--namespace", shared, "create", "configmap", neighbour, "--from-literal=k=v"]);
       assert.equal((await waitReady(call, plan.objects, 180)).diags, []);
-      const d = await deleteOwned(call, input.instanceId, 180);
+      const d = await deleteOwned(call, { instanceId: input.instanceId, namespace: plan.namespace }, 180);
       assert.equal(d.diags, []);
       assert.ok(d.value.some((o) => o.kind === "Pod"));
       assert.not.ok(d.value.some((o) => o.kind === "Namespace"));

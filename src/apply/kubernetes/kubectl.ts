@@ -78,9 +78,26 @@ function scrub(o: Record<string, unknown>): Record<string, unknown> {
   return { ...rest, metadata: md, data };
 }
 
-/** `kubectl get <kinds> -l dev.sbx.instance=<id> -A -o json`: what this sandbox owns, secrets scrubbed. */
-export async function listOwned(c: KubectlCall, instanceId: string, timeoutMs = 60_000): Promise<Result<LiveObject[]>> {
-  const argv = [...base(c), "get", ALL_KINDS, "-l", ownedSelector(instanceId), "--all-namespaces", REQUEST_TIMEOUT, "-o", "json"];
+/**
+ * Where to look. A shared namespace is searched alone (a namespace-scoped user cannot list
+ * across the cluster); the sandbox's own namespace, or none known (state lost), searches every
+ * namespace and the labelled namespaces themselves.
+ */
+export interface OwnedScope {
+  instanceId: string;
+  /** plan.namespace; omitted after state loss. */
+  namespace?: { name: string; owned: boolean };
+}
+
+function scopeArgs(s: OwnedScope, withNamespaces: boolean): string[] {
+  const shared = s.namespace && !s.namespace.owned;
+  const kinds = shared || !withNamespaces ? NAMESPACED_KINDS.join(",") : ALL_KINDS;
+  return [kinds, "-l", ownedSelector(s.instanceId), ...(shared ? ["--namespace", s.namespace!.name] : ["--all-namespaces"])];
+}
+
+/** `kubectl get <kinds> -l <selector> (--namespace NS | --all-namespaces) -o json`: what the sandbox owns, secrets scrubbed. */
+export async function listOwned(c: KubectlCall, s: OwnedScope, timeoutMs = 60_000): Promise<Result<LiveObject[]>> {
+  const argv = [...base(c), "get", ...scopeArgs(s, true), REQUEST_TIMEOUT, "-o", "json"];
   const r = await c.run(argv, { timeoutMs });
   if (r.exitCode !== 0) return { value: [], diags: [failure("kubectl get failed", c, r)] };
   let items: Record<string, unknown>[];
@@ -92,7 +109,7 @@ export async function listOwned(c: KubectlCall, instanceId: string, timeoutMs = 
   }
   const out: LiveObject[] = [];
   for (const raw of items) {
-    if (!isOurs(raw, instanceId)) continue;
+    if (!isOurs(raw, s.instanceId)) continue;
     const o = scrub(raw);
     const md = o.metadata as { name: string; namespace?: string; labels?: Record<string, string> };
     out.push({ apiVersion: String(o.apiVersion), kind: String(o.kind), name: md.name, ...(md.namespace ? { namespace: md.namespace } : {}), labels: md.labels ?? {}, object: o });
@@ -107,11 +124,11 @@ export interface Deleted {
 }
 
 /**
- * Delete what this sandbox owns: the namespaced objects by label, then each namespace that
- * carries our label (one sbx created). A shared namespace has no label and is never deleted.
+ * Delete what the sandbox owns: the namespaced objects by label, then each namespace that
+ * carries our labels (one sbx created). A shared namespace has no label and is never deleted.
  */
-export async function deleteOwned(c: KubectlCall, instanceId: string, timeoutSeconds = 120): Promise<Result<Deleted[]>> {
-  const listed = await listOwned(c, instanceId);
+export async function deleteOwned(c: KubectlCall, s: OwnedScope, timeoutSeconds = 120): Promise<Result<Deleted[]>> {
+  const listed = await listOwned(c, s);
   if (listed.diags.length) return { value: [], diags: listed.diags };
   const diags: Diagnostic[] = [];
   const namespaced = listed.value.filter((o) => o.kind !== "Namespace");
@@ -119,7 +136,7 @@ export async function deleteOwned(c: KubectlCall, instanceId: string, timeoutSec
   const timeout = `--timeout=${timeoutSeconds}s`;
   const ms = (timeoutSeconds + 15) * 1000;
   if (namespaced.length) {
-    const argv = [...base(c), "delete", NAMESPACED_KINDS.join(","), "-l", ownedSelector(instanceId), "--all-namespaces", "--ignore-not-found", "--wait=true", timeout];
+    const argv = [...base(c), "delete", ...scopeArgs(s, false), "--ignore-not-found", "--wait=true", timeout];
     const r = await c.run(argv, { timeoutMs: ms });
     if (r.exitCode !== 0) diags.push(failure("kubectl delete failed", c, r));
   }
