@@ -34,8 +34,8 @@ export function readComposeServices(text: string, file: string): Result<ComposeS
   }
   if (diags.length) return { value: [], diags };
   const services = doc.get("services", true);
-  if (!isMap(services)) {
-    diags.push(error("Compose file has no services", { range: { file, start: { line: 1, col: 1 } }, detail: "Add a top-level `services:` mapping." }));
+  if (!isMap(services) || services.items.length === 0) {
+    diags.push(error("Compose file has no services", { range: services ? at(services) : { file, start: { line: 1, col: 1 } }, detail: "Add a top-level `services:` mapping with at least one service." }));
     return { value: [], diags };
   }
   const out: ComposeService[] = [];
