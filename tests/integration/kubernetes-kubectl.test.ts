@@ -56,29 +56,37 @@ function applied(p: KubePlan): Manifest[] {
   });
 }
 
+type Obj = Record<string, unknown>;
+/** The object at `path` inside plain JSON that the test itself built. */
+const dig = (o: unknown, ...path: (string | number)[]): Obj => path.reduce<unknown>((v, k) => (v as Obj)[k], o) as Obj;
+const list = (o: unknown, ...path: (string | number)[]): Obj[] => dig(o, ...path) as unknown as Obj[];
+
 /** What the API server would return for an applied manifest: defaults, metadata, status. */
-function asLive(m: Manifest): Record<string, unknown> {
-  const o = structuredClone(m) as Record<string, any>;
-  o.metadata = { ...o.metadata, uid: `uid-${o.metadata.name}`, resourceVersion: "4711", creationTimestamp: "2026-08-30T10:00:00Z", managedFields: [{ manager: "sbx", operation: "Apply" }] };
+function asLive(m: Manifest): Obj {
+  const o = structuredClone(m) as Obj;
+  const md = dig(o, "metadata");
+  Object.assign(md, { uid: `uid-${m.metadata.name}`, resourceVersion: "4711", creationTimestamp: "2026-08-30T10:00:00Z", managedFields: [{ manager: "sbx", operation: "Apply" }] });
   if (m.kind === "Deployment") {
-    Object.assign(o.spec, { progressDeadlineSeconds: 600, revisionHistoryLimit: 10 });
-    o.spec.strategy ??= { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } };
-    for (const c of o.spec.template.spec.containers) {
+    const spec = dig(o, "spec");
+    Object.assign(spec, { progressDeadlineSeconds: 600, revisionHistoryLimit: 10 });
+    spec.strategy ??= { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } };
+    for (const c of list(spec, "template", "spec", "containers")) {
       Object.assign(c, { imagePullPolicy: "IfNotPresent", terminationMessagePath: "/dev/termination-log" });
-      if (c.resources?.limits?.memory === "2Gi") c.resources.limits.memory = "2048Mi"; // same amount, other spelling
-      if (c.readinessProbe) Object.assign(c.readinessProbe, { successThreshold: 1 });
+      const limits = c.resources ? dig(c, "resources", "limits") : undefined;
+      if (limits?.memory === "2Gi") limits.memory = "2048Mi"; // same amount, other spelling
+      if (c.readinessProbe) Object.assign(dig(c, "readinessProbe"), { successThreshold: 1 });
     }
-    Object.assign(o.spec.template.spec, { dnsPolicy: "ClusterFirst", schedulerName: "default-scheduler" });
+    Object.assign(dig(spec, "template", "spec"), { dnsPolicy: "ClusterFirst", schedulerName: "default-scheduler" });
     o.status = { readyReplicas: 1 };
   }
-  if (m.kind === "Service") Object.assign(o.spec, { clusterIP: "10.96.12.34", clusterIPs: ["10.96.12.34"], sessionAffinity: "None", ipFamilies: ["IPv4"] });
-  if (m.kind === "PersistentVolumeClaim") Object.assign(o.spec, { volumeName: "pvc-123", volumeMode: "Filesystem" });
+  if (m.kind === "Service") Object.assign(dig(o, "spec"), { clusterIP: "10.96.12.34", clusterIPs: ["10.96.12.34"], sessionAffinity: "None", ipFamilies: ["IPv4"] });
+  if (m.kind === "PersistentVolumeClaim") Object.assign(dig(o, "spec"), { volumeName: "pvc-123", volumeMode: "Filesystem" });
   if (m.kind === "Pod") {
-    o.spec.volumes.push({ name: "kube-api-access-x1", projected: { sources: [] } });
-    o.spec.containers[0].volumeMounts.push({ name: "kube-api-access-x1", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true });
-    o.spec.nodeName = "kind-control-plane";
+    list(o, "spec", "volumes").push({ name: "kube-api-access-x1", projected: { sources: [] } });
+    list(o, "spec", "containers", 0, "volumeMounts").push({ name: "kube-api-access-x1", mountPath: "/var/run/secrets/kubernetes.io/serviceaccount", readOnly: true });
+    dig(o, "spec").nodeName = "kind-control-plane";
   }
-  if (m.kind === "Secret") o.metadata.annotations = { "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify(m) };
+  if (m.kind === "Secret") md.annotations = { "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify(m) };
   return o;
 }
 
@@ -150,13 +158,13 @@ test(`drift: server defaults and other spellings of a quantity are not drift; ed
   const agentLive = (await listOwned(standIn([{ match: ["get"], stdout: liveList(agent) }]).call, { instanceId: "agent-dev-c0ffee00", namespace: agent.namespace })).value;
   assert.equal(observeDrift(agent.objects, agentLive), { drifted: [], unexpected: [] }, "an injected service-account volume is not drift");
 
-  const items = JSON.parse(liveList(p)).items as Record<string, any>[];
-  const web = items.find((o) => o.kind === "Deployment" && o.metadata.name === "web")!;
-  web.spec.template.spec.containers[0].image = "ghcr.io/acme/shop-web:hotfix";
-  web.spec.replicas = 3;
-  const secret = items.find((o) => o.kind === "Secret")!;
-  delete secret.data.STRIPE_KEY;
-  const withoutDbService = items.filter((o) => !(o.kind === "Service" && o.metadata.name === "db"));
+  const items = (JSON.parse(liveList(p)) as { items: Obj[] }).items;
+  const named = (kind: string, name: string) => (o: Obj) => o.kind === kind && dig(o, "metadata").name === name;
+  const web = items.find(named("Deployment", "web"))!;
+  dig(web, "spec", "template", "spec", "containers", 0).image = "ghcr.io/acme/shop-web:hotfix";
+  dig(web, "spec").replicas = 3;
+  delete dig(items.find((o) => o.kind === "Secret"), "data").STRIPE_KEY;
+  const withoutDbService = items.filter((o) => !named("Service", "db")(o));
   const orphan = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "old-worker", namespace: p.namespace.name, labels: { "dev.sbx.instance": "shop-5e6f7a8b", "app.kubernetes.io/managed-by": "sbx" } } };
   const edited = standIn([{ match: ["get"], stdout: JSON.stringify({ items: [...withoutDbService, orphan] }) }]);
   const report = observeDrift(p.objects, (await listOwned(edited.call, { instanceId: "shop-5e6f7a8b", namespace: p.namespace })).value);
