@@ -6,7 +6,7 @@ import standaloneMod from "ajv/dist/standalone/index.js";
 
 const standalone = standaloneMod.default ?? standaloneMod;
 const addFormats = addFormatsMod.default ?? addFormatsMod;
-const names = { infra: "validateInfra", agent: "validateAgent", profile: "validateProfile", plan: "validatePlan" };
+const names = { infra: "validateInfra", agent: "validateAgent", profile: "validateProfile", plan: "validatePlan", state: "validateState" };
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, code: { source: true, esm: true } });
 addFormats(ajv);
 ajv.addKeyword({ keyword: "x-merge", schemaType: "string" });

@@ -4,15 +4,24 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { execaSync } from "execa";
-import type { ProjectPaths } from "../compile/config.js";
+import type { ProjectPaths, SourceReader } from "../compile/config.js";
 
 function git(cwd: string, args: string[]): string | undefined {
   const r = execaSync("git", args, { cwd, reject: false, stdin: "ignore" });
   return r.exitCode === 0 ? String(r.stdout).trim() : undefined;
 }
 
+/** A directory the user named that cannot be used (-C /nonexistent). */
+export class NoSuchDirectory extends Error {}
+
 export function projectPaths(cwd: string, env: NodeJS.ProcessEnv = process.env): ProjectPaths {
-  const real = fs.realpathSync(cwd);
+  let real: string;
+  try {
+    real = fs.realpathSync(cwd);
+  } catch {
+    throw new NoSuchDirectory(`No such directory: ${cwd}`);
+  }
+  if (!fs.statSync(real).isDirectory()) throw new NoSuchDirectory(`Not a directory: ${cwd}`);
   const top = git(real, ["rev-parse", "--show-toplevel"]);
   const common = git(real, ["rev-parse", "--path-format=absolute", "--git-common-dir"]);
   const worktree = top ? fs.realpathSync(top) : real;
@@ -27,14 +36,15 @@ export function instanceId(project: string, worktree: string): string {
   return `${project.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}-${h}`;
 }
 
-export const fsReader = {
+/** Reads configuration and source files; a directory or unreadable file reads as absent. */
+export const fsReader: SourceReader = {
   read(abs: string): string | undefined {
     try {
       const st = fs.statSync(abs);
       if (!st.isFile()) return undefined;
       return fs.readFileSync(abs, "utf8");
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR") return undefined;
+      if (["ENOENT", "ENOTDIR", "EACCES"].includes((e as NodeJS.ErrnoException).code ?? "")) return undefined;
       throw e;
     }
   },

@@ -1,22 +1,37 @@
-// Walks the plan's dependency graph with bounded parallelism: deletes first in reverse
-// dependency order, then creates/updates/replaces. A failure stops its dependents only;
-// every completed operation is journaled before the next one starts.
+// Walks the plan's dependency graph with bounded parallelism: deletes first, dependents
+// before their dependencies; then creates, updates and replaces, dependencies first. A
+// failure stops its dependents only. Each operation's intent is journaled (fsync) before
+// it starts, so a crash at any point is recovered by the next run.
 
+import type { DriverContext, KindRegistry } from "../kinds/driver.js";
+import type { Resource } from "../kinds/spec.js";
 import type { ResourceChange } from "../plan/model.js";
-import { driverFor } from "./drivers/index.js";
-import { DriverError, type DriverContext } from "./drivers/types.js";
-import type { StateStore, InstanceState, StateResource } from "./state.js";
-import { applyEntry } from "./state.js";
+import { applyEntry, type InstanceState, type JournalEntry, type StateResource, type StateStore } from "./state.js";
 
 export interface Failure {
   address: string;
-  error: DriverError | Error;
+  error: Error;
 }
 
 export interface EngineResult {
   done: { address: string; action: ResourceChange["action"]; seconds: number }[];
   failures: Failure[];
+  /** Not attempted: something they depend on failed, or the run was interrupted. */
   skipped: string[];
+  /** What deletes deliberately left in place, with why. */
+  kept: string[];
+  interrupted: boolean;
+}
+
+export interface EngineOptions {
+  changes: readonly ResourceChange[];
+  store: StateStore;
+  state: InstanceState;
+  ctx: DriverContext;
+  kinds: KindRegistry;
+  parallelism: number;
+  /** Polled before each operation starts: true stops starting new ones (Ctrl-C). */
+  stopRequested?: () => boolean;
 }
 
 const VERB: Record<string, [string, string]> = {
@@ -26,143 +41,153 @@ const VERB: Record<string, [string, string]> = {
   delete: ["Destroying...", "Destruction complete"],
 };
 
-async function runPool<T>(items: T[], parallelism: number, ready: (t: T) => boolean, blocked: (t: T) => boolean, run: (t: T) => Promise<void>): Promise<void> {
-  const pending = new Set(items);
-  const running = new Set<Promise<void>>();
-  for (;;) {
-    for (const t of [...pending]) {
-      if (running.size >= parallelism) break;
-      if (blocked(t)) {
-        pending.delete(t);
-        continue;
-      }
-      if (!ready(t)) continue;
-      pending.delete(t);
-      const p: Promise<void> = run(t).finally(() => running.delete(p));
-      running.add(p);
-    }
-    if (!running.size) {
-      // Nothing running and nothing startable: whatever is left waits on failed work.
-      for (const t of pending) if (blocked(t)) pending.delete(t);
-      if (!pending.size) return;
-      if (![...pending].some(ready)) return;
-      continue;
-    }
-    await Promise.race(running);
-  }
+const STILL_EVERY_MS = 10_000;
+
+type JobState = "waiting" | "running" | "done" | "failed" | "skipped";
+
+interface Job {
+  change: ResourceChange;
+  state: JobState;
+  /** Prerequisites not yet done. */
+  waiting: number;
+  /** Jobs that wait on this one. */
+  next: Job[];
 }
 
-export async function runEngine(opts: {
-  changes: readonly ResourceChange[];
-  store: StateStore;
-  state: InstanceState;
-  ctx: DriverContext;
-  parallelism: number;
-}): Promise<EngineResult> {
-  const { store, state, ctx } = opts;
-  const result: EngineResult = { done: [], failures: [], skipped: [] };
-  const byAddr = new Map(opts.changes.map((c) => [c.address, c]));
-  const finished = new Set<string>();
-  const failed = new Set<string>();
-  const note = (c: ResourceChange, start: number) => {
-    const seconds = Math.round((Date.now() - start) / 1000);
-    result.done.push({ address: c.address, action: c.action, seconds });
+/** Build jobs where `prereqs(c)` names the addresses that must finish first. */
+function jobsFor(changes: readonly ResourceChange[], prereqs: (c: ResourceChange) => string[]): Job[] {
+  const jobs = changes.map((change): Job => ({ change, state: "waiting", waiting: 0, next: [] }));
+  const byAddr = new Map(jobs.map((j) => [j.change.address, j]));
+  for (const j of jobs)
+    for (const a of prereqs(j.change)) {
+      const p = byAddr.get(a);
+      if (!p || p === j) continue;
+      p.next.push(j);
+      j.waiting++;
+    }
+  return jobs;
+}
+
+/** Run jobs as their prerequisites finish; every job and edge is looked at once. */
+async function schedule(jobs: Job[], parallelism: number, run: (j: Job) => Promise<boolean>, stop: () => boolean): Promise<void> {
+  const ready = jobs.filter((j) => j.waiting === 0);
+  let running = 0;
+  let wake: (() => void) | undefined;
+  const skip = (j: Job) => {
+    if (j.state !== "waiting") return;
+    j.state = "skipped";
+    for (const n of j.next) skip(n);
   };
-  const put = (c: ResourceChange, output: Record<string, unknown>) => {
-    // The secrets driver reports the real fingerprints; state keeps those, never values.
-    const attrs = output.fingerprints && c.after ? { ...c.after, fingerprints: output.fingerprints } : c.after!;
-    const res: StateResource = { address: c.address, type: c.type, attrs, output, dependsOn: c.depends_on, sensitive: c.sensitive };
-    store.append({ op: "put", resource: res });
-    applyEntry(state, { op: "put", resource: res });
+  for (;;) {
+    while (ready.length && running < parallelism && !stop()) {
+      const j = ready.shift()!;
+      if (j.state !== "waiting") continue;
+      j.state = "running";
+      running++;
+      void run(j).then((ok) => {
+        running--;
+        j.state = ok ? "done" : "failed";
+        for (const n of j.next) {
+          if (!ok) skip(n);
+          else if (--n.waiting === 0) ready.push(n);
+        }
+        wake?.();
+      });
+    }
+    if (running === 0) break;
+    await new Promise<void>((r) => (wake = r));
+    wake = undefined;
+  }
+  for (const j of jobs) if (j.state === "waiting") j.state = "skipped";
+}
+
+export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
+  const { store, state, ctx, kinds } = opts;
+  const result: EngineResult = { done: [], failures: [], skipped: [], kept: [], interrupted: false };
+  const stop = () => {
+    if (opts.stopRequested?.()) result.interrupted = true;
+    return result.interrupted;
   };
-  const del = (address: string) => {
-    store.append({ op: "delete", address });
-    applyEntry(state, { op: "delete", address });
-  };
-  const fail = (c: ResourceChange, e: unknown) => {
-    failed.add(c.address);
-    result.failures.push({ address: c.address, error: e instanceof Error ? e : new Error(String(e)) });
-    ctx.log(`${c.address}: ${c.action === "delete" ? "Destruction" : "Apply"} failed`);
+  // Completions wait for the next intent's fsync (group commit); a crash before that
+  // leaves the intent, and the next run recovers from it.
+  let unsynced: JournalEntry[] = [];
+  const journal = (e: JournalEntry, sync: boolean) => {
+    unsynced.push(e);
+    applyEntry(state, e);
+    if (sync) {
+      store.append(...unsynced);
+      unsynced = [];
+    }
   };
 
-  // Phase 1: deletes, dependents before their dependencies.
-  const deletes = opts.changes.filter((c) => c.action === "delete");
-  const dependentsOf = (addr: string) => deletes.filter((d) => d.depends_on.includes(addr));
-  await runPool(
-    deletes,
-    opts.parallelism,
-    (c) => dependentsOf(c.address).every((d) => finished.has(d.address)),
-    (c) => dependentsOf(c.address).some((d) => failed.has(d.address)),
-    async (c) => {
-      const prior = state.resources[c.address];
-      const start = Date.now();
-      ctx.log(`${c.address}: ${VERB.delete![0]}`);
-      try {
-        if (prior) await driverFor(c.type).delete(ctx, prior);
-        del(c.address);
-        finished.add(c.address);
-        note(c, start);
-        ctx.log(`${c.address}: ${VERB.delete![1]} after ${Math.round((Date.now() - start) / 1000)}s`);
-      } catch (e) {
-        fail(c, e);
-      }
-    },
-  );
-  for (const c of deletes) if (!finished.has(c.address) && !failed.has(c.address)) result.skipped.push(c.address);
-
-  // Phase 2: everything else, dependencies first.
-  const rest = opts.changes.filter((c) => c.action !== "delete");
-  const depOk = (d: string) => {
-    const dc = byAddr.get(d);
-    return !dc || dc.action === "no-op" || finished.has(d);
-  };
-  const depFailed = (c: ResourceChange): boolean => c.depends_on.some((d) => failed.has(d) || result.skipped.includes(d));
-  await runPool(
-    rest,
-    opts.parallelism,
-    (c) => c.depends_on.every(depOk),
-    (c) => {
-      if (depFailed(c)) {
-        result.skipped.push(c.address);
-        failed.add(c.address);
-        return true;
-      }
-      return false;
-    },
-    async (c) => {
-      if (c.action === "no-op" || c.action === "read") {
-        finished.add(c.address);
-        return;
-      }
-      const driver = driverFor(c.type);
-      const input = { address: c.address, type: c.type, attrs: c.after! };
-      const start = Date.now();
-      ctx.log(`${c.address}: ${VERB[c.action]![0]}`);
-      try {
-        const prior = state.resources[c.address];
-        let output: Record<string, unknown>;
-        if (c.action === "create") {
-          // A resource missing from the world but still in state is recreated from scratch.
-          if (prior) await driver.delete(ctx, prior);
-          output = await driver.create(ctx, input);
-        } else if (c.action === "update" && prior) {
-          output = await driver.update(ctx, input, prior);
-        } else {
+  const runOne = async (j: Job): Promise<boolean> => {
+    const c = j.change;
+    if (c.action === "no-op" || c.action === "read") return true;
+    const driver = kinds.driver(c.type);
+    const prior = state.resources[c.address];
+    const recovering = !prior && !!state.pending?.[c.address];
+    const start = Date.now();
+    const [begin, end] = VERB[c.action]!;
+    ctx.log(`${c.address}: ${begin}`);
+    const still = setInterval(() => ctx.log(`${c.address}: Still ${begin.replace("...", "").toLowerCase()}... [${Math.round((Date.now() - start) / 1000)}s elapsed]`), STILL_EVERY_MS);
+    try {
+      journal({ op: "intent", address: c.address, action: c.action }, true);
+      const desired: Resource = { address: c.address, type: c.type, attrs: c.after ?? {}, dependsOn: c.depends_on };
+      if (c.action === "delete") {
+        if (prior) {
+          const r = await driver.delete(ctx, prior);
+          if (r?.kept) {
+            result.kept.push(r.kept);
+            ctx.log(`${c.address}: ${r.kept}`);
+          }
+        }
+        journal({ op: "delete", address: c.address }, false);
+      } else {
+        let out;
+        if (c.action === "update" && prior) out = await driver.update(ctx, desired, prior);
+        else {
+          // Replace, or recreate something missing from the world but still in state.
           if (prior) {
             await driver.delete(ctx, prior);
-            del(c.address);
+            journal({ op: "delete", address: c.address }, false);
+            journal({ op: "intent", address: c.address, action: "create" }, true);
           }
-          output = await driver.create(ctx, input);
+          out = await driver.create(ctx, desired, { recovering });
         }
-        put(c, output);
-        finished.add(c.address);
-        note(c, start);
-        const id = output.pid ? ` [pid=${String(output.pid)}]` : "";
-        ctx.log(`${c.address}: ${VERB[c.action]![1]} after ${Math.round((Date.now() - start) / 1000)}s${id}`);
-      } catch (e) {
-        fail(c, e);
+        const res: StateResource = { address: c.address, type: c.type, attrs: { ...desired.attrs, ...(out.attrs ?? {}) }, output: out.output, dependsOn: c.depends_on };
+        journal({ op: "put", resource: res }, false);
       }
-    },
-  );
+      const seconds = Math.round((Date.now() - start) / 1000);
+      result.done.push({ address: c.address, action: c.action, seconds });
+      const id = typeof (state.resources[c.address]?.output as { pid?: unknown } | undefined)?.pid === "number" ? ` [pid=${String(state.resources[c.address]!.output.pid)}]` : "";
+      ctx.log(`${c.address}: ${end} after ${seconds}s${id}`);
+      return true;
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      result.failures.push({ address: c.address, error });
+      ctx.log(`${c.address}: ${c.action === "delete" ? "Destruction" : "Apply"} failed`);
+      return false;
+    } finally {
+      clearInterval(still);
+    }
+  };
+
+  const deletes = opts.changes.filter((c) => c.action === "delete");
+  const deleteOf = new Set(deletes.map((c) => c.address));
+  // A delete waits for the deletes of everything that depends on it.
+  const dependents = new Map<string, string[]>();
+  for (const c of deletes) for (const d of c.depends_on) if (deleteOf.has(d)) dependents.set(d, [...(dependents.get(d) ?? []), c.address]);
+  const deleteJobs = jobsFor(deletes, (c) => dependents.get(c.address) ?? []);
+  await schedule(deleteJobs, opts.parallelism, runOne, stop);
+
+  const rest = opts.changes.filter((c) => c.action !== "delete");
+  const restJobs = jobsFor(rest, (c) => c.depends_on);
+  // Something whose dependency could not be deleted-and-recreated is not attempted.
+  const failedDeletes = new Set(deleteJobs.filter((j) => j.state !== "done").map((j) => j.change.address));
+  for (const j of restJobs) if (j.change.depends_on.some((d) => failedDeletes.has(d))) j.state = "skipped";
+  await schedule(restJobs, opts.parallelism, runOne, stop);
+
+  store.append(...unsynced);
+  for (const j of [...deleteJobs, ...restJobs]) if (j.state === "skipped") result.skipped.push(j.change.address);
   return result;
 }

@@ -42,15 +42,39 @@ function readInfo(p: string): LockInfo | undefined {
   }
 }
 
+/**
+ * Take over a lock whose holder died. Renaming the info file is the atomic step: of two
+ * waiters that both saw the dead holder, only one renames it; the other retries as usual.
+ */
+function takeOver(lockPath: string, infoPath: string, dead: LockInfo): boolean {
+  const claimed = `${infoPath}.takeover-${process.pid}`;
+  try {
+    fs.renameSync(infoPath, claimed);
+  } catch {
+    return false; // another waiter took it over first
+  }
+  const info = readInfo(claimed);
+  fs.rmSync(claimed, { force: true });
+  if (!info || info.pid !== dead.pid || info.since !== dead.since) return false;
+  fs.rmSync(lockPath, { recursive: true, force: true });
+  return true;
+}
+
 /** Acquire `base`.lock; wait up to timeoutMs; returns the release function. */
-export async function acquireLock(base: string, opts: { what: string; command: string; timeoutMs: number }): Promise<() => void> {
+export async function acquireLock(base: string, opts: { what: string; command: string; timeoutMs: number; warn?: (message: string) => void }): Promise<() => void> {
   fs.mkdirSync(base.replace(/\/[^/]*$/, ""), { recursive: true });
   const lockPath = `${base}.lock`;
   const infoPath = `${base}.lock.info`;
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
     try {
-      const release = lockfile.lockSync(base, { realpath: false, lockfilePath: lockPath, stale: 30_000, onCompromised: () => undefined });
+      const release = lockfile.lockSync(base, {
+        realpath: false,
+        lockfilePath: lockPath,
+        stale: 30_000,
+        // The lock's heartbeat failed (clock jump, lost filesystem): say so, never silently.
+        onCompromised: (e: Error) => opts.warn?.(`${opts.what}: the lock could not be kept (${e.message}); another sbx may now run at the same time.`),
+      });
       const info: LockInfo = { pid: process.pid, host: os.hostname(), command: opts.command, since: new Date().toISOString() };
       fs.writeFileSync(infoPath, JSON.stringify(info));
       return () => {
@@ -67,8 +91,7 @@ export async function acquireLock(base: string, opts: { what: string; command: s
       const info = readInfo(infoPath);
       if (info && info.host === os.hostname() && !alive(info.pid)) {
         // The holder died (SIGKILL, power loss): take the lock over.
-        fs.rmSync(lockPath, { recursive: true, force: true });
-        fs.rmSync(infoPath, { force: true });
+        takeOver(lockPath, infoPath, info);
         continue;
       }
       if (!info) {

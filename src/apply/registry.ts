@@ -6,7 +6,7 @@ import { portsForSlot } from "../compile/ports.js";
 import { writeAtomic } from "./atomic.js";
 import { hostPaths } from "./host.js";
 import { acquireLock } from "./lock.js";
-import { isPortFree } from "./ports.js";
+import { localTarget } from "./target/local.js";
 
 export interface SlotClaim {
   slot: number;
@@ -24,7 +24,7 @@ export interface Registry {
   slots: Record<string, SlotClaim>;
 }
 
-export function readRegistry(home: string): { registry: Registry; warning?: string } {
+export function readRegistry(home: string): { registry: Registry; warning?: string; corrupt?: boolean } {
   const file = hostPaths.registry(home);
   let text: string;
   try {
@@ -33,14 +33,18 @@ export function readRegistry(home: string): { registry: Registry; warning?: stri
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return { registry: { version: 1, slots: {} } };
     throw e;
   }
+  let r: Registry | undefined;
   try {
-    const r = JSON.parse(text) as Registry;
-    if (r && typeof r === "object" && r.slots && typeof r.slots === "object") return { registry: { version: 1, slots: r.slots } };
+    r = JSON.parse(text) as Registry;
   } catch {
-    /* fall through: a corrupt registry is reported and treated as empty */
+    r = undefined; // reported below, with what to do
   }
-  return { registry: { version: 1, slots: {} }, warning: `${file} was unreadable and is treated as empty` };
+  if (r && typeof r === "object" && r.slots && typeof r.slots === "object") return { registry: { version: 1, slots: r.slots } };
+  return { registry: { version: 1, slots: {} }, warning: `${file} is not a valid slot registry. Restore it, or move it away to start over (sbx then sees no claims).`, corrupt: true };
 }
+
+/** The registry cannot be trusted: claiming or releasing over it would lose other sandboxes' slots. */
+export class RegistryError extends Error {}
 
 function writeRegistry(home: string, r: Registry): void {
   writeAtomic(hostPaths.registry(home), JSON.stringify(r, null, 2) + "\n");
@@ -53,7 +57,8 @@ export function findClaim(r: Registry, instance: string): SlotClaim | undefined 
 async function withRegistry<T>(home: string, command: string, fn: (r: Registry) => Promise<{ result: T; write: boolean }>): Promise<T> {
   const release = await acquireLock(hostPaths.registryLock(home), { what: "The slot registry", command, timeoutMs: 60_000 });
   try {
-    const { registry } = readRegistry(home);
+    const { registry, warning, corrupt } = readRegistry(home);
+    if (corrupt) throw new RegistryError(warning!);
     const { result, write } = await fn(registry);
     if (write) writeRegistry(home, registry);
     return result;
@@ -69,13 +74,12 @@ export interface ClaimRequest {
   worktree: string;
   specs: readonly PortSpec[];
   range: { min: number; max: number };
-  ttlMs?: number;
   command: string;
 }
 
 async function allFree(ports: Record<string, number>): Promise<{ ok: boolean; busy: string[] }> {
   const busy: string[] = [];
-  for (const [n, p] of Object.entries(ports)) if (p < 1 || p > 65535 || !(await isPortFree(p))) busy.push(`${n}=${p}`);
+  for (const [n, p] of Object.entries(ports)) if (p < 1 || p > 65535 || !(await localTarget.isPortFree(p))) busy.push(`${n}=${p}`);
   return { ok: busy.length === 0, busy };
 }
 
@@ -93,13 +97,13 @@ export async function predictSlot(req: Omit<ClaimRequest, "command">): Promise<n
 
 export class NoSlotError extends Error {}
 
-/** Claim a slot (or return the one this instance holds). Skips slots with busy ports, like kinfra. */
 export interface ClaimResult {
   claim: SlotClaim;
   fresh: boolean;
   skipped: string[];
 }
 
+/** Claim a slot (or return the one this instance holds). Skips slots with busy ports, like kinfra. */
 export async function claimSlot(req: ClaimRequest): Promise<ClaimResult> {
   return withRegistry<ClaimResult>(req.home, req.command, async (r) => {
     const held = findClaim(r, req.instance);
@@ -107,8 +111,7 @@ export async function claimSlot(req: ClaimRequest): Promise<ClaimResult> {
       const ports = portsForSlot(req.specs, held.slot);
       const changed = JSON.stringify(ports) !== JSON.stringify(held.ports);
       if (changed) held.ports = ports;
-      if (req.ttlMs) held.expires_at = new Date(Date.now() + req.ttlMs).toISOString();
-      return { result: { claim: held, fresh: false, skipped: [] }, write: changed || !!req.ttlMs };
+      return { result: { claim: held, fresh: false, skipped: [] }, write: changed };
     }
     const skipped: string[] = [];
     for (let s = req.range.min; s <= req.range.max; s++) {
@@ -126,7 +129,7 @@ export async function claimSlot(req: ClaimRequest): Promise<ClaimResult> {
         worktree: req.worktree,
         ports,
         claimed_at: new Date().toISOString(),
-        expires_at: req.ttlMs ? new Date(Date.now() + req.ttlMs).toISOString() : null,
+        expires_at: null,
         status: "provisioning",
       };
       r.slots[String(s)] = claim;
@@ -152,19 +155,11 @@ export async function releaseSlot(home: string, instance: string, command: strin
   });
 }
 
-/** Release claims whose worktree no longer exists (`sbx gc`). */
-export async function releaseStale(home: string, command: string, exists: (p: string) => boolean): Promise<SlotClaim[]> {
-  return withRegistry(home, command, async (r) => {
-    const gone = Object.values(r.slots).filter((c) => !exists(c.worktree));
-    for (const c of gone) delete r.slots[String(c.slot)];
-    return { result: gone, write: gone.length > 0 };
-  });
-}
-
-export async function extendClaim(home: string, instance: string, ttlMs: number, command: string): Promise<SlotClaim | undefined> {
+/** Set (or clear) the expiry of this instance's claim; returns what was recorded. */
+export async function setExpiry(home: string, instance: string, expiresAt: string | null, command: string): Promise<string | null> {
   return withRegistry(home, command, async (r) => {
     const c = findClaim(r, instance);
-    if (c) c.expires_at = new Date(Date.now() + ttlMs).toISOString();
-    return { result: c, write: !!c };
+    if (c) c.expires_at = expiresAt;
+    return { result: c ? expiresAt : null, write: !!c };
   });
 }

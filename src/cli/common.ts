@@ -1,21 +1,19 @@
-// Shared CLI plumbing: global options, opening a session, locking, confirming.
+// Shared CLI plumbing: global options, run options for the workflows, prompts, Ctrl-C.
 
 import * as path from "node:path";
 import * as readline from "node:readline/promises";
-import { acquireLock, LockHeldError } from "../apply/lock.js";
-import { sbxHome } from "../apply/host.js";
-import { desiredGraph, openSession, type Session } from "../apply/session.js";
-import { hasErrors } from "../compile/diagnostics.js";
-import { err, Exit, out, printDiagnostics } from "./output.js";
+import { findInstance, NoSuchDirectory, openProject, projectPaths, sbxHome, type Instance, type Project, type RunOptions } from "../apply/index.js";
+import { parseDuration } from "../compile/duration.js";
+import { error } from "../compile/diagnostics.js";
+import type { Plan } from "../plan/model.js";
+import { err, Exit, finish, out } from "./output.js";
 
 export interface GlobalOptions {
   dir?: string;
   set?: string[];
 }
 
-export interface CommonFlags {
-  force?: boolean;
-  refreshSecrets?: boolean;
+export interface LockFlags {
   lockTimeout?: string;
 }
 
@@ -27,65 +25,89 @@ export function home(): string {
   return sbxHome(process.env);
 }
 
-export function parseDuration(text: string | undefined, fallbackMs: number): number {
-  if (!text) return fallbackMs;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!m) {
-    err(`error: invalid duration \`${text}'. Use a number and a unit: 30s, 5m, 2h, 1d.`);
-    throw new Exit(1);
-  }
-  const n = Number(m[1]);
-  const unit = m[2] ?? "s";
-  return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit]!;
+export function runOptions(g: GlobalOptions, command: string, extra: Partial<RunOptions> = {}): RunOptions {
+  return { cwd: cwdOf(g), env: process.env, home: home(), sets: g.set ?? [], command, log: (line) => out(line), ...extra };
 }
 
-export function open(g: GlobalOptions, command: string, flags: CommonFlags = {}): Session {
-  const { session, diags, texts } = openSession({
-    cwd: cwdOf(g),
-    env: process.env,
-    home: home(),
-    sets: g.set ?? [],
-    command,
-    force: !!flags.force,
-    refreshSecrets: !!flags.refreshSecrets,
-    log: (line) => out(line),
-  });
-  if (!session || hasErrors(diags)) {
-    printDiagnostics(diags, texts);
-    throw new Exit(1);
-  }
-  // Slot-independent graph errors (interpolation, secret syntax) surface before any host state is touched.
-  const graph = desiredGraph(session, 1);
-  const all = [...diags, ...graph.diags.filter((d) => !/^Slot \d+ gives ports/.test(d.summary))];
-  if (all.length) printDiagnostics(all, session.config.texts);
-  if (hasErrors(all)) throw new Exit(1);
-  return session;
+/** Parse a duration flag, or stop with a usage error. */
+export function durationFlag(name: string, text: string | undefined, fallbackMs: number): number {
+  if (text === undefined) return fallbackMs;
+  const ms = parseDuration(text);
+  if (ms === undefined) finish([error(`Invalid ${name} \`${text}'`, { code: "usage", detail: "Use a number and a unit: 30s, 5m, 2h, 1d." })]);
+  return ms!;
 }
 
-export async function lockInstance(s: Session, command: string, flags: CommonFlags): Promise<() => void> {
+/** Parse a positive whole-number flag, or stop with a usage error. */
+export function countFlag(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1) finish([error(`Invalid ${name} \`${text}'`, { code: "usage", detail: `${name} takes a whole number of 1 or more.` })]);
+  return Number(text);
+}
+
+/** Run `fn`, turning a missing -C directory into a plain error. */
+export function inDirectory<T>(fn: () => T): T {
   try {
-    return await acquireLock(path.join(home(), "locks", s.id), {
-      what: `Sandbox ${s.id}`,
-      command,
-      timeoutMs: parseDuration(flags.lockTimeout, 0),
-    });
+    return fn();
   } catch (e) {
-    if (e instanceof LockHeldError) {
-      err(`error: ${e.message}`);
-      throw new Exit(4);
-    }
+    if (e instanceof NoSuchDirectory) finish([error(e.message, { code: "usage", detail: "Check the path given to -C." })]);
     throw e;
   }
+}
+
+/** The project of the directory, or stop with its diagnostics. */
+export function project(opts: RunOptions): Project {
+  const { project: p, diags, texts } = inDirectory(() => openProject(opts));
+  if (!p) {
+    finish(diags.length ? diags : [error("Cannot load the configuration", { code: "config" })], texts);
+    throw new Exit(1);
+  }
+  return p;
+}
+
+/**
+ * The instance of the directory for commands that need no configuration (destroy,
+ * status): the project when its configuration loads, else what host state knows.
+ */
+export function instance(opts: RunOptions): { inst?: Instance; project?: Project; problems: ReturnType<typeof openProject> } {
+  const loaded = inDirectory(() => openProject(opts));
+  if (loaded.project) return { inst: loaded.project, project: loaded.project, problems: loaded };
+  const { worktree } = projectPaths(opts.cwd, opts.env);
+  return { inst: findInstance(opts, worktree), problems: loaded };
 }
 
 export async function confirm(question: string, autoApprove: boolean): Promise<boolean> {
   if (autoApprove) return true;
   if (!process.stdin.isTTY) {
-    err("error: refusing to change anything without confirmation: stdin is not a terminal. Pass --auto-approve.");
-    throw new Exit(1);
+    finish([error("Refusing to change anything without confirmation", { code: "usage", detail: "stdin is not a terminal. Pass --auto-approve." })]);
   }
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
   const answer = await rl.question(`${question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `);
   rl.close();
   return answer.trim() === "yes";
+}
+
+/** Ctrl-C: the first stops starting new operations; the second exits at once. */
+export function interruptible(): { stopRequested: () => boolean; dispose: () => void } {
+  let stop = false;
+  const onInt = () => {
+    if (stop) {
+      err("\nTwo interrupts received. Exiting immediately; the journal is consistent, run `sbx apply` to converge.");
+      process.exit(130);
+    }
+    stop = true;
+    err("\nInterrupt received. Stopping after the operations in flight...");
+  };
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onInt);
+  return {
+    stopRequested: () => stop,
+    dispose: () => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onInt);
+    },
+  };
+}
+
+export function approver(autoApprove: boolean): (plan: Plan, question: string) => Promise<boolean> {
+  return (_plan, question) => confirm(question, autoApprove);
 }

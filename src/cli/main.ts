@@ -1,19 +1,109 @@
-// sbx command line: thin wiring of commands to the pipeline.
+// sbx command line: parses arguments and hands each command to its workflow.
 
 import { Command, CommanderError } from "commander";
-import { supervise } from "../apply/supervise.js";
-import { SBX_VERSION } from "../apply/session.js";
-import { err, Exit } from "./output.js";
+import { knownFailure, supervise } from "../apply/index.js";
+import { exitCodeFor } from "../compile/diagnostics.js";
+import { SBX_VERSION } from "../version.js";
+import { disableColour, err, Exit, printDiagnostics } from "./output.js";
 import type { GlobalOptions } from "./common.js";
 import { applyCommand } from "./commands/apply.js";
 import { destroyCommand } from "./commands/destroy.js";
-import { planCommand } from "./commands/plan.js";
+import { diffCommand } from "./commands/diff.js";
+import { planCommand, showCommand } from "./commands/plan.js";
 import { compileCommand, explainCommand, validateCommand } from "./commands/config.js";
 import { envCommand, extendTtlCommand, gcCommand, listCommand, logsCommand, statusCommand } from "./commands/inspect.js";
-import { showCommand } from "./commands/show.js";
 
 function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
+}
+
+/** Terraform spells some flags with one dash; accept those spellings too. */
+function normaliseArgv(argv: string[]): string[] {
+  return argv.map((a) => {
+    if (a === "-out") return "--out";
+    if (a.startsWith("-out=")) return `--out=${a.slice(5)}`;
+    if (a === "-no-color") return "--no-color";
+    if (a === "-auto-approve") return "--auto-approve";
+    if (a === "-detailed-exitcode") return "--detailed-exitcode";
+    return a;
+  });
+}
+
+export function buildProgram(): Command {
+  const program = new Command("sbx")
+    .description("Declarative sandboxes per git worktree: plan, apply, destroy.")
+    .version(SBX_VERSION)
+    .option("-C, --dir <dir>", "run as if started in DIR")
+    .option("--set <option=value>", "override an option at force priority (repeatable)", collect)
+    .option("--no-color", "no colour in output (also NO_COLOR=1)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .hook("preAction", (cmd) => {
+      if (cmd.opts<{ color?: boolean }>().color === false) disableColour();
+    });
+  const g = (): GlobalOptions => program.opts<GlobalOptions>();
+  const lock = (c: Command) => c.option("--lock-timeout <duration>", "wait this long for a held lock (e.g. 30s)");
+
+  const target = (c: Command) => c.option("--target <address>", "only this resource and what it needs (repeatable)", collect);
+  target(lock(program.command("plan").description("show what apply would change")))
+    .option("--json", "print the plan as JSON")
+    .option("--markdown", "print the plan as a Markdown PR comment")
+    .option("--concise", "one line per resource, grouped by action")
+    .option("--out <file>", "save the plan for `sbx apply FILE`")
+    .option("--detailed-exitcode", "exit 0 for no changes, 2 for changes, 1 for errors")
+    .option("--destroy", "plan a destroy")
+    .option("--refresh-secrets", "re-resolve every secret reference")
+    .action(async (flags) => planCommand(g(), flags));
+  target(lock(program.command("apply [planfile]").description("converge the sandbox to the configuration")))
+    .option("--auto-approve", "do not ask for confirmation")
+    .option("--concise", "show the plan one line per resource")
+    .option("--parallelism <n>", "operations at once (default 10)")
+    .option("--refresh-secrets", "re-resolve every secret reference")
+    .option("--slot <n>", "claim this slot at first apply (0: the standard ports)")
+    .option("--json", "print the plan as JSON")
+    .action(async (planfile, flags) => applyCommand(g(), planfile, flags));
+  target(lock(program.command("destroy").description("remove everything this sandbox owns, and only that")))
+    .option("--auto-approve", "do not ask for confirmation")
+    .option("--concise", "show the plan one line per resource")
+    .option("--force", "also delete (or restore over) copied files edited outside sbx")
+    .option("--parallelism <n>", "operations at once (default 10)")
+    .option("--json", "print the plan as JSON")
+    .action(async (flags) => destroyCommand(g(), flags));
+  program.command("status").description("show this sandbox's slot, ports and resources").option("--json", "print the status as JSON").action(async (flags) => statusCommand(g(), flags));
+  program.command("list").description("list every sandbox on this host").option("--json", "print the list as JSON").action((flags) => listCommand(flags));
+  program
+    .command("env")
+    .description('print the non-secret env: eval "$(sbx env)"')
+    .option("--format <format>", "shell (export lines, the default), dotenv or json")
+    .action((flags) => envCommand(g(), flags));
+  program
+    .command("logs [service]")
+    .description("print service logs (secrets masked)")
+    .option("-f, --follow", "keep printing new lines")
+    .option("-n, --tail <n>", "lines per service (default 100)")
+    .action(async (service, flags) => logsCommand(g(), service, flags));
+  program.command("validate").description("check the configuration: everything plan checks without host state").action(() => validateCommand(g()));
+  program.command("explain <option>").description("show an option's type, value and every definition").action((o) => explainCommand(g(), o));
+  program
+    .command("compile")
+    .description("print the resolved config and desired graph (no host state)")
+    .option("--json", "JSON output (the default)")
+    .option("--out <dir>", "write every generated artefact into DIR")
+    .option("--slot <n>", "slot to compile for (default: the first valid slot)")
+    .action((flags) => compileCommand(g(), flags));
+  program
+    .command("diff")
+    .description("what a change to the configuration changes in every generated artefact (no host state; exit 2 when something changes)")
+    .requiredOption("--base <git-ref>", "the revision to compare with (e.g. origin/main)")
+    .option("--json", "print the difference as plan JSON")
+    .option("--markdown", "print it as a Markdown PR comment")
+    .option("--concise", "one line per resource")
+    .option("--slot <n>", "slot to compile both revisions for (default: the first valid slot)")
+    .action(async (flags) => diffCommand(g(), flags));
+  program.command("show <planfile>").description("render a saved plan").option("--json", "print it as JSON").option("--markdown", "print it as a Markdown PR comment").option("--concise", "one line per resource").action((f, flags) => showCommand(f, flags));
+  program.command("gc").description("destroy the sandboxes whose worktree is gone, and release their slots").option("--json", "no plans, only the summary").action(async (flags) => gcCommand(g(), flags));
+  program.command("extend-ttl <duration>").description("push this sandbox's expiry out (e.g. 2h)").action(async (d) => extendTtlCommand(g(), d));
+  return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -21,69 +111,28 @@ export async function main(argv: string[]): Promise<number> {
     supervise(argv.slice(3));
     return -1;
   }
-  // Terraform spells it -out; accept both.
-  argv = argv.map((a) => (a === "-out" ? "--out" : a.startsWith("-out=") ? `--out=${a.slice(5)}` : a));
-  const program = new Command("sbx")
-    .description("Declarative sandboxes per git worktree: plan, apply, destroy.")
-    .version(SBX_VERSION)
-    .option("-C, --dir <dir>", "run as if started in DIR")
-    .option("--set <option=value>", "override an option at force priority (repeatable)", collect)
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  const g = (): GlobalOptions => program.opts<GlobalOptions>();
-  const lock = (c: Command) => c.option("--lock-timeout <duration>", "wait for a held lock (e.g. 30s)");
-
-  lock(program.command("plan").description("show what apply would change"))
-    .option("--json", "print the plan as JSON")
-    .option("--markdown", "print the plan as a Markdown PR comment")
-    .option("--out <file>", "save the plan for `sbx apply FILE`")
-    .option("--detailed-exitcode", "exit 0 for no changes, 2 for changes, 1 for errors")
-    .option("--destroy", "plan a destroy")
-    .option("--refresh-secrets", "re-resolve every secret reference")
-    .action(async (flags) => planCommand(g(), flags));
-  lock(program.command("apply [planfile]").description("converge the sandbox to the configuration"))
-    .option("--auto-approve", "do not ask for confirmation")
-    .option("--parallelism <n>", "operations at once", "10")
-    .option("--refresh-secrets", "re-resolve every secret reference")
-    .option("--json", "print the plan as JSON")
-    .action(async (planfile, flags) => applyCommand(g(), planfile, flags));
-  lock(program.command("destroy").description("remove everything this sandbox owns, and only that"))
-    .option("--auto-approve", "do not ask for confirmation")
-    .option("--force", "also delete copied files edited outside sbx")
-    .option("--json", "print the plan as JSON")
-    .action(async (flags) => destroyCommand(g(), flags));
-  program.command("status").description("show this sandbox's slot, ports and resources").option("--json").action(async (flags) => statusCommand(g(), flags));
-  program.command("list").description("list every sandbox on this host").option("--json").action((flags) => listCommand(flags));
-  program.command("env").description("print the non-secret env (eval \"$(sbx env)\")").action(() => envCommand(g()));
-  program
-    .command("logs [service]")
-    .description("print service logs")
-    .option("-f, --follow", "keep printing new lines")
-    .option("-n, --tail <n>", "lines per service", "100")
-    .action(async (service, flags) => logsCommand(g(), service, flags));
-  program.command("validate").description("check every configuration file").action(() => validateCommand(g()));
-  program.command("explain <option>").description("show an option's type, value and every definition").action((o) => explainCommand(g(), o));
-  program
-    .command("compile")
-    .description("print the resolved config and desired graph (no host state)")
-    .option("--json", "JSON output (the default)")
-    .option("--out <dir>", "write every generated artefact into DIR")
-    .option("--slot <n>", "slot to compile for", "1")
-    .action((flags) => compileCommand(g(), flags));
-  program.command("show <planfile>").description("render a saved plan").option("--json").option("--markdown").action((f, flags) => showCommand(f, flags));
-  program.command("gc").description("release slots whose worktree is gone").action(async () => gcCommand());
-  program.command("extend-ttl <duration>").description("push this sandbox's expiry out").action(async (d) => extendTtlCommand(g(), d));
-
   try {
-    await program.parseAsync(argv);
+    await buildProgram().parseAsync(normaliseArgv(argv));
     return 0;
   } catch (e) {
     if (e instanceof Exit) return e.code;
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
+    const known = knownFailure(e);
+    if (known) {
+      printDiagnostics([known]);
+      return exitCodeFor([known]);
+    }
     err(`sbx: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\nThis is a bug in sbx; please report it.`);
     return 1;
   }
 }
+
+// A closed stdout (`sbx status | head -1`) ends the command quietly.
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
 
 const code = await main(process.argv);
 if (code >= 0) process.exitCode = code;

@@ -2,13 +2,20 @@
 // and diagnostics rendered once with file:line:col, the line and a caret.
 
 import pc from "picocolors";
-import { sortDiagnostics, type Diagnostic } from "../compile/diagnostics.js";
+import { outputRedactor } from "../apply/index.js";
+import { exitCodeFor, sortDiagnostics, type Diagnostic } from "../compile/diagnostics.js";
 import { sourceLine } from "../compile/load.js";
 import type { Style } from "../plan/render/text.js";
-import { globalRedactor } from "../apply/secrets/redact.js";
+
+let colourOff = false;
+
+/** `--no-color` / `-no-color`. */
+export function disableColour(): void {
+  colourOff = true;
+}
 
 export function useColour(stream: NodeJS.WriteStream): boolean {
-  if (process.env.NO_COLOR !== undefined || process.env.SBX_NO_COLOR) return false;
+  if (colourOff || (process.env.NO_COLOR ?? "") !== "" || process.env.SBX_NO_COLOR) return false;
   if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== "0") return true;
   return !!stream.isTTY;
 }
@@ -19,11 +26,11 @@ export function styleFor(stream: NodeJS.WriteStream): Style {
 }
 
 export function out(text: string): void {
-  process.stdout.write(globalRedactor.redact(text.endsWith("\n") ? text : `${text}\n`));
+  process.stdout.write(outputRedactor.redact(text.endsWith("\n") ? text : `${text}\n`));
 }
 
 export function err(text: string): void {
-  process.stderr.write(globalRedactor.redact(text.endsWith("\n") ? text : `${text}\n`));
+  process.stderr.write(outputRedactor.redact(text.endsWith("\n") ? text : `${text}\n`));
 }
 
 /** Render diagnostics (sorted, duplicates collapsed) to stderr. */
@@ -31,13 +38,14 @@ export function printDiagnostics(diags: readonly Diagnostic[], texts: ReadonlyMa
   const st = styleFor(process.stderr);
   const seen = new Set<string>();
   for (const d of sortDiagnostics(diags)) {
-    const key = `${d.severity}|${d.summary}|${d.range?.file}:${d.range?.start.line}:${d.range?.start.col}`;
+    const key = `${d.severity}|${d.summary}|${d.detail}|${d.range?.file}:${d.range?.start.line}:${d.range?.start.col}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const label = d.severity === "error" ? st.red(st.bold("error")) : st.yellow(st.bold("warning"));
-    const where = d.range ? `${d.range.file}:${d.range.start.line}:${d.range.start.col}: ` : "";
+    // A flag (`--set ...`) has no line: name it alone.
+    const where = !d.range ? "" : d.range.start.line > 0 ? `${d.range.file}:${d.range.start.line}:${d.range.start.col}: ` : `${d.range.file}: `;
     const lines = [`${where}${label}: ${st.bold(d.summary)}`];
-    const text = d.range ? texts.get(d.range.file) : undefined;
+    const text = d.range && d.range.start.line > 0 ? texts.get(d.range.file) : undefined;
     const src = text !== undefined && d.range ? sourceLine(text, d.range.start.line) : undefined;
     if (src !== undefined && d.range) {
       const n = String(d.range.start.line);
@@ -47,6 +55,13 @@ export function printDiagnostics(diags: readonly Diagnostic[], texts: ReadonlyMa
     if (d.detail) for (const l of d.detail.split("\n")) lines.push(`  ${l}`);
     err(lines.join("\n"));
   }
+}
+
+/** Print diagnostics and turn them into the command's exit status. */
+export function finish(diags: readonly Diagnostic[], texts?: ReadonlyMap<string, string>): void {
+  if (diags.length) printDiagnostics(diags, texts);
+  const code = exitCodeFor(diags);
+  if (code) throw new Exit(code);
 }
 
 /** Exit with a code; thrown by commands, caught once in main. */

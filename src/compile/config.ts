@@ -9,6 +9,7 @@ import { loadToml, type LoadedFile, type TomlTable, type TomlValue } from "./loa
 import { mergeLayers, type Layer, type Merged } from "./merge.js";
 import { parsePath, pathKey, type OptionPath } from "./path.js";
 import { LAYER_PRIORITY, DEFAULT } from "./priority.js";
+import { portSpecs, portsForSlot, slotRange, usableSlots } from "./ports.js";
 import { SCHEMAS } from "./schema.js";
 import { validateMerged } from "./validate.js";
 import type { InfraConfig } from "./generated/infra.js";
@@ -50,6 +51,8 @@ export interface ConfigFile {
 
 export interface ResolvedConfig {
   infra: InfraConfig;
+  /** Every secret reference by name: profiles' setup.secret_refs under [sandbox.secrets]. Raw: literals are values. */
+  secretRefs: Record<string, string>;
   agent?: AgentConfig;
   infraMerged: Merged;
   agentMerged?: Merged;
@@ -125,6 +128,14 @@ export function parseSet(text: string): { path?: string[]; value?: TomlValue; di
     value = raw;
   }
   return { path: p, value };
+}
+
+/** A --set flag as it may be shown: the value of a secret is never repeated. */
+export function showSet(text: string): string {
+  const eq = text.indexOf("=");
+  const p = eq > 0 ? parsePath(text.slice(0, eq).trim()) : undefined;
+  const secret = p && ((p[0] === "sandbox" && p[1] === "secrets") || p.includes("secret_refs"));
+  return secret ? `${text.slice(0, eq)}=(sensitive)` : text;
 }
 
 function nest(p: readonly string[], v: TomlValue): TomlTable {
@@ -250,7 +261,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
       continue;
     }
     const target = ["defaults", "backend", "proxy"].includes(r.path![0]!) && r.path![0] !== "sandbox" ? agentSets : infraSets;
-    target.push({ kind: "cli", file: "--set", priority: LAYER_PRIORITY.cli, value: nest(r.path!, r.value!) });
+    target.push({ kind: "cli", file: `--set ${showSet(s)}`, priority: LAYER_PRIORITY.cli, value: nest(r.path!, r.value!) });
   }
 
   const infraLayers: Layer[] = [...profileInfraLayers, layerFrom(infraFile, "project")];
@@ -270,11 +281,17 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     if (!hasErrors(am.diags)) diags.push(...validateMerged("agent", am.merged, agentFile?.file ?? "agent.toml"));
     agentMerged = am.merged;
   }
-  diags.push(...semanticChecks(im.merged, infraFile.file));
+  // Cross-field rules assume well-typed values: only after the schema passed.
+  if (!hasErrors(diags)) diags.push(...semanticChecks(im.merged, infraFile.file));
   if (hasErrors(diags)) return { diags, texts };
+  const infra = im.merged.value as unknown as InfraConfig;
+  const secretRefs: Record<string, string> = {};
+  for (const p of profiles) Object.assign(secretRefs, p.secretRefs);
+  for (const [k, v] of Object.entries(infra.sandbox?.secrets ?? {})) if (v !== undefined) secretRefs[k] = v;
   return {
     config: {
-      infra: im.merged.value as unknown as InfraConfig,
+      infra,
+      secretRefs,
       agent: agentMerged?.value as unknown as AgentConfig | undefined,
       infraMerged: im.merged,
       agentMerged,
@@ -315,6 +332,27 @@ function semanticChecks(merged: Merged, file: string): Diagnostic[] {
     if (c.type === "exec" && !c.command) diags.push(error("Exec check without a command", { range: at(["sandbox", "health", "checks", i]), detail: "Add command = \"...\"." }));
   });
   const services = v.services ?? {};
+  // Two services on one port variable: the second would die on EADDRINUSE at apply.
+  const portUsers = new Map<string, string>();
+  for (const [name, svc] of Object.entries(services).sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    if (!svc?.port) continue;
+    const first = portUsers.get(svc.port);
+    if (first)
+      diags.push(error(`Port variable \`${svc.port}' is used by two services`, { range: at(["services", name, "port"]), detail: `services.${first} and services.${name} both listen on ${svc.port}; the second could not bind it. Declare another port under [sandbox.ports] for one of them.` }));
+    else portUsers.set(svc.port, name);
+  }
+  const slots = slotRange(v);
+  const usable = usableSlots(portSpecs(v), slots);
+  if (portNames.length && !usable) {
+    const worst = portSpecs(v).map((sp) => ({ sp, hi: portsForSlot([sp], slots.min)[sp.name]! })).sort((a, b) => b.hi - a.hi)[0]!;
+    diags.push(
+      error("No slot gives valid ports", {
+        code: "slot",
+        range: at(["sandbox", "ports", worst.sp.name]),
+        detail: `With these bases and strides every slot from ${slots.min} to ${slots.max} puts a port outside 1-65535 (slot ${slots.min} gives ${worst.sp.name}=${worst.hi}). Lower the base or stride of ${worst.sp.name}.`,
+      }),
+    );
+  }
   for (const [name, svc] of Object.entries(services)) {
     if (!svc) continue;
     if (svc.port && !(svc.port in ports))

@@ -1,6 +1,26 @@
-// Diagnostics are values: collected by every stage, rendered once by the CLI.
+// Diagnostics are values: collected by every stage, rendered once by the CLI. Every
+// error a user sees travels as one of these; its code decides the exit status.
 
 export type Severity = "error" | "warning";
+
+/**
+ * What kind of problem it is. The CLI maps codes to exit statuses (ARCHITECTURE §9):
+ * health → 3, lock-held and plan-stale → 4, every other error → 1.
+ */
+export type DiagnosticCode =
+  | "config" // a configuration file, flag or compose file is wrong
+  | "usage" // a command-line mistake
+  | "slot" // no slot can be claimed
+  | "port" // a port of the sandbox is held by someone else
+  | "secret" // a secret reference cannot be resolved
+  | "provision" // a resource could not be created or changed
+  | "health" // the health gate failed
+  | "lock-held" // another sbx holds a lock
+  | "plan-stale" // a saved plan no longer applies
+  | "plan-file" // a saved plan cannot be read
+  | "state" // host state is unreadable or was lost
+  | "preflight" // this host lacks what the backend needs
+  | "interrupted"; // the user interrupted the run
 
 export interface SourcePos {
   line: number; // 1-based
@@ -14,6 +34,7 @@ export interface SourceRange {
 
 export interface Diagnostic {
   severity: Severity;
+  code?: DiagnosticCode;
   /** Short title, no trailing period. */
   summary: string;
   /** Longer explanation and the fix to try. */
@@ -28,16 +49,30 @@ export interface Result<T> {
   diags: Diagnostic[];
 }
 
-export function error(summary: string, opts: Omit<Diagnostic, "severity" | "summary"> = {}): Diagnostic {
-  return { severity: "error", summary, ...opts };
+type DiagOpts = Omit<Diagnostic, "severity" | "summary">;
+
+export function error(summary: string, opts: DiagOpts = {}): Diagnostic {
+  return { severity: "error", code: "config", summary, ...opts };
 }
 
-export function warning(summary: string, opts: Omit<Diagnostic, "severity" | "summary"> = {}): Diagnostic {
+export function warning(summary: string, opts: DiagOpts = {}): Diagnostic {
   return { severity: "warning", summary, ...opts };
 }
 
 export function hasErrors(diags: readonly Diagnostic[]): boolean {
   return diags.some((d) => d.severity === "error");
+}
+
+const EXIT_BY_CODE: Partial<Record<DiagnosticCode, number>> = { health: 3, "lock-held": 4, "plan-stale": 4, interrupted: 130 };
+
+/** The exit status for a set of diagnostics: 0 without errors; a failed apply beats a failed health gate. */
+export function exitCodeFor(diags: readonly Diagnostic[]): number {
+  const errors = diags.filter((d) => d.severity === "error");
+  if (!errors.length) return 0;
+  const codes = errors.map((d) => EXIT_BY_CODE[d.code ?? "config"] ?? 1);
+  if (codes.includes(130)) return 130;
+  if (codes.includes(1)) return 1;
+  return Math.max(...codes);
 }
 
 /** Stable order: by file, line, column, then summary. */
@@ -54,11 +89,4 @@ export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
     if (ca !== cb) return ca - cb;
     return a.summary < b.summary ? -1 : a.summary > b.summary ? 1 : 0;
   });
-}
-
-/** Thrown only to carry diagnostics out of deep code paths into the CLI; never for bugs. */
-export class DiagnosticsError extends Error {
-  constructor(readonly diags: Diagnostic[]) {
-    super(diags.map((d) => d.summary).join("; "));
-  }
 }

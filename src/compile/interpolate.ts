@@ -31,7 +31,18 @@ export function interpolate(text: string, scope: InterpolationScope, stack: stri
   return problem ? { problem } : { value: out };
 }
 
+const BARE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const KNOWN = "Known: ${ports.NAME}, ${slot}, ${project.name}, ${instance.id}, ${paths.worktree}, ${paths.main}, ${paths.state}, ${env.NAME}, or a bare ${NAME} for a declared port or env variable; write $$ for a literal $";
+
 function lookup(expr: string, scope: InterpolationScope, stack: string[]): InterpolationResult {
+  // kinfra passes `${API_PORT}` to compose for interpolation: accept a bare name for a
+  // declared port or env variable, as `${ports.NAME}` / `${env.NAME}`.
+  if (BARE.test(expr) && expr !== "slot") {
+    if (expr in scope.ports) return { value: String(scope.ports[expr]) };
+    if (scope.secretNames.has(expr)) return { problem: `\${${expr}} refers to a secret; secret values are never interpolated into non-secret values` };
+    if (expr in scope.env) return lookup(`env.${expr}`, scope, stack);
+    return { problem: `unknown name \${${expr}}: it is neither a port in [sandbox.ports] (${Object.keys(scope.ports).join(", ") || "none"}) nor a variable in [sandbox.env]. ${KNOWN}` };
+  }
   const [head, ...rest] = expr.split(".");
   const name = rest.join(".");
   switch (head) {
@@ -61,7 +72,5 @@ function lookup(expr: string, scope: InterpolationScope, stack: string[]): Inter
       return interpolate(v, scope, [...stack, name]);
     }
   }
-  return {
-    problem: `unknown name \${${expr}}. Known: \${ports.NAME}, \${slot}, \${project.name}, \${instance.id}, \${paths.worktree}, \${paths.main}, \${paths.state}, \${env.NAME}; write $$ for a literal $`,
-  };
+  return { problem: `unknown name \${${expr}}. ${KNOWN}` };
 }

@@ -171,6 +171,8 @@ export function locate(merged: Merged, path: OptionPath): { file: string; pos: S
     if (opt) {
       const best = opt.defs.filter((d) => d.priority === opt.highestPriority);
       const d = best[best.length - 1] ?? opt.defs[0];
+      // A command-line definition has no line: point at the flag itself, not at a file it overrides.
+      if (d && d.layer === "cli") return { file: d.file, pos: { line: 0, col: 0 } };
       if (d?.line) {
         // For a list element or table inside a value, prefer the nested position when known.
         const inner = merged.keyLocations.get(pathKey(path));

@@ -40,3 +40,15 @@ export function invalidPorts(ports: Record<string, number>): string[] {
     .filter(([, p]) => p < 1 || p > 65535)
     .map(([n, p]) => `${n}=${p}`);
 }
+
+/** The slots of `range` whose ports all fall inside 1..65535 (ports grow with the slot), or undefined. */
+export function usableSlots(specs: readonly PortSpec[], range: { min: number; max: number }): { min: number; max: number } | undefined {
+  let max = -1;
+  let min = -1;
+  for (let s = range.min; s <= range.max; s++) {
+    if (invalidPorts(portsForSlot(specs, s)).length) continue;
+    if (min < 0) min = s;
+    max = s;
+  }
+  return min < 0 ? undefined : { min, max };
+}

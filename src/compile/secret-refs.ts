@@ -42,3 +42,16 @@ export function parseSecretRef(name: string, ref: string): { ref?: SecretRef; pr
   }
   return { ref: { name, scheme: "literal", display: LITERAL_DISPLAY } };
 }
+
+/**
+ * The one rule for what is a secret value in configuration: the text of a literal
+ * reference. (References name where a value lives; only apply/secrets resolves them.)
+ */
+export function literalSecretValue(name: string, raw: string): string | undefined {
+  return parseSecretRef(name, raw).ref?.scheme === "literal" ? raw : undefined;
+}
+
+/** How a secret is shown anywhere: its reference, or "(literal, not shown)". */
+export function showSecretRef(name: string, raw: string): string {
+  return parseSecretRef(name, raw).ref?.display ?? LITERAL_DISPLAY;
+}

@@ -1,41 +1,44 @@
-// diff(desired, state, observed) -> changes. Pure: observation comes from drivers' read.
+// diff(desired, state, observed) -> changes. Pure: observation comes from drivers'
+// read, and every per-kind rule (replacement, following dependencies, render hints)
+// comes from the kind declarations the caller passes in.
 
-import type { Resource } from "../compile/resource.js";
+import { sensitiveAttrs, type KindSpec, type KindSpecs, type RenderHint, type Resource } from "../kinds/spec.js";
 import type { Action } from "./action.js";
-import type { ResourceChange } from "./model.js";
+import type { Observation, ResourceChange } from "./model.js";
 
 export interface PriorResource {
   address: string;
   type: string;
   attrs: Record<string, unknown>;
   dependsOn: string[];
-  sensitive?: string[];
+  /** Found by owner label or marker, not in state. */
+  discovered?: boolean;
 }
 
-/** What a driver saw when it looked at the real thing. */
-export type Observation =
-  | { status: "ok" }
-  | { status: "missing"; reason: string }
-  | { status: "drifted"; reason: string; action: "update" | "replace" };
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Per type: which attribute changes force replacement ("*" = any). */
-const REPLACE_ON: Record<string, string[]> = {
-  slot: ["slot"],
-  process: ["*"],
-  file: ["path"],
-  copy: ["dest"],
-  secrets: ["path"],
-  health: [],
-  compose: ["project"],
-};
+export const KNOWN_AFTER_APPLY = "(known after apply)";
 
-/** Types that must restart when something they depend on changes. */
-const RESTART_ON_DEPENDENCY: Record<string, Action> = { process: "replace", health: "update", compose: "update" };
-const RESTART_TRIGGERS = new Set(["file", "copy", "secrets", "process", "compose"]);
+function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (k in o) out[k] = o[k];
+  return out;
+}
 
 export function changedKeys(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
+  return [...keys].filter((k) => !same(before[k], after[k])).sort();
+}
+
+function hintsOf(spec: KindSpec<object> | undefined): Record<string, RenderHint> {
+  const out: Record<string, RenderHint> = {};
+  for (const [k, h] of Object.entries(spec?.render ?? {}) as [string, RenderHint | undefined][]) if (h && h !== "plain") out[k] = h;
+  return out;
+}
+
+function forcingKeys(spec: KindSpec<object> | undefined, keys: readonly string[]): string[] {
+  const rule = spec?.replaceOn ?? "all";
+  return rule === "all" ? [...keys] : keys.filter((k) => (rule as readonly string[]).includes(k));
 }
 
 export function diffResources(opts: {
@@ -43,20 +46,28 @@ export function diffResources(opts: {
   prior: readonly PriorResource[];
   observed: ReadonlyMap<string, Observation>;
   mode: "apply" | "destroy";
+  specs: KindSpecs;
 }): ResourceChange[] {
   const priorBy = new Map(opts.prior.map((p) => [p.address, p]));
   const changes = new Map<string, ResourceChange>();
   const desired = opts.mode === "destroy" ? [] : opts.desired;
   for (const r of desired) {
+    const spec = opts.specs.get(r.type);
     const p = priorBy.get(r.address);
-    const base = { address: r.address, type: r.type, after: r.attrs, sensitive: r.sensitive, depends_on: r.dependsOn };
-    if (!p) {
-      changes.set(r.address, { ...base, action: "create", reasons: [], before: null, replace_paths: [] });
+    const base = { address: r.address, type: r.type, after: r.attrs as Record<string, unknown>, sensitive: sensitiveAttrs(spec), render: hintsOf(spec), depends_on: r.dependsOn };
+    if (!p || p.discovered) {
+      // What only apply can know is shown as such (Terraform's "(known after apply)").
+      const unknown = (spec?.computed ?? []).filter((k) => !(k in base.after));
+      if (unknown.length) base.after = { ...base.after, ...Object.fromEntries(unknown.map((k) => [k, KNOWN_AFTER_APPLY])) };
+      changes.set(r.address, { ...base, action: "create", reasons: p?.discovered ? ["found by owner label, not in state: recreated"] : [], before: null, replace_paths: [] });
       continue;
     }
-    const keys = changedKeys(p.attrs, r.attrs);
-    const rules = REPLACE_ON[r.type] ?? ["*"];
-    const forcing = keys.filter((k) => rules.includes("*") || rules.includes(k));
+    // Values only apply knows stay as state has them until apply says otherwise.
+    const after = { ...(r.attrs as Record<string, unknown>) };
+    for (const k of spec?.computed ?? []) if (!(k in after) && k in p.attrs) after[k] = p.attrs[k];
+    base.after = after;
+    const keys = changedKeys(p.attrs, after);
+    const forcing = forcingKeys(spec, keys);
     const obs = opts.observed.get(r.address) ?? { status: "ok" };
     let action: Action = "no-op";
     const reasons: string[] = [];
@@ -71,40 +82,56 @@ export function diffResources(opts: {
       if (action === "no-op" || (action === "update" && obs.action === "replace")) action = obs.action;
       reasons.push(`drift: ${obs.reason}`);
     }
-    changes.set(r.address, { ...base, action, reasons, before: p.attrs, replace_paths: action === "replace" ? forcing : [] });
+    const drift = obs.status === "drifted" && obs.observed ? { observed: obs.observed, expected: obs.expected ?? pick(r.attrs as Record<string, unknown>, Object.keys(obs.observed)) } : undefined;
+    changes.set(r.address, { ...base, action, reasons, before: action === "create" ? null : p.attrs, replace_paths: action === "replace" ? forcing : [], ...(drift ? { drift } : {}) });
   }
   for (const p of opts.prior) {
     if (changes.has(p.address)) continue;
+    const spec = opts.specs.get(p.type);
     changes.set(p.address, {
       address: p.address,
       type: p.type,
       action: "delete",
-      reasons: opts.mode === "destroy" ? [] : ["not in configuration"],
+      reasons: p.discovered ? ["found by owner label or marker, not in state"] : opts.mode === "destroy" ? [] : ["not in configuration"],
       before: p.attrs,
       after: null,
-      sensitive: p.sensitive ?? [],
+      sensitive: sensitiveAttrs(spec),
+      render: hintsOf(spec),
       replace_paths: [],
       depends_on: p.dependsOn,
+      ...(p.discovered ? { discovered: true } : {}),
     });
   }
-  // Restart dependents whose inputs change (in dependency order, so it cascades once).
-  const order = [...changes.values()].sort((a, b) => a.depends_on.length - b.depends_on.length);
-  let moved = true;
-  while (moved) {
-    moved = false;
-    for (const c of order) {
-      const restart = RESTART_ON_DEPENDENCY[c.type];
-      if (!restart || c.action !== "no-op") continue;
-      const trigger = c.depends_on.find((d) => {
-        const dc = changes.get(d);
-        return dc && RESTART_TRIGGERS.has(dc.type) && dc.action !== "no-op" && dc.action !== "delete";
-      });
-      if (trigger) {
-        c.action = restart;
-        c.reasons.push(`${trigger} changes`);
-        moved = true;
-      }
-    }
-  }
+  followDependencies(changes, opts.specs);
   return [...changes.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+}
+
+const WORDS: Record<string, string> = { create: "is created", update: "changes", replace: "is replaced" };
+
+/**
+ * Resources that follow their dependencies (a process restarts when its env file
+ * changes) get the action their kind declares. One pass in dependency order suffices:
+ * each resource is decided after everything it depends on.
+ */
+function followDependencies(changes: Map<string, ResourceChange>, specs: KindSpecs): void {
+  const state = new Map<string, 1 | 2>();
+  const visit = (c: ResourceChange): void => {
+    if (state.get(c.address)) return;
+    state.set(c.address, 1);
+    for (const d of c.depends_on) {
+      const dc = changes.get(d);
+      if (dc && !state.get(d)) visit(dc);
+    }
+    state.set(c.address, 2);
+    const follow = specs.get(c.type)?.onDependencyChange;
+    if (!follow || c.action !== "no-op") return;
+    const trigger = c.depends_on
+      .map((d) => changes.get(d))
+      .find((dc) => dc && specs.get(dc.type)?.restartsDependents && dc.action !== "no-op" && dc.action !== "delete" && dc.action !== "read");
+    if (trigger) {
+      c.action = follow;
+      c.reasons.push(`${follow === "replace" ? "restarts" : "re-runs"} because ${trigger.address} ${WORDS[trigger.action] ?? "changes"}`);
+    }
+  };
+  for (const c of [...changes.values()].sort((a, b) => (a.address < b.address ? -1 : 1))) visit(c);
 }

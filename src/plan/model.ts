@@ -1,21 +1,36 @@
 // Plan data types (no I/O, no rendering). The JSON form of `Plan` is the contract
-// between `sbx plan`, saved plans, `sbx show` and every renderer.
+// between `sbx plan`, saved plans, `sbx show`, `sbx diff` and every renderer.
 
 import type { Diagnostic } from "../compile/diagnostics.js";
+import type { RenderHint } from "../kinds/spec.js";
 import type { Action } from "./action.js";
 
-export const PLAN_FORMAT_VERSION = "1.0";
+export const PLAN_FORMAT_VERSION = "2.0";
+
+/** What a driver saw when it looked at the real thing recorded in state. */
+export type Observation =
+  | { status: "ok" }
+  | { status: "missing"; reason: string }
+  | {
+      status: "drifted";
+      reason: string;
+      action: "update" | "replace";
+      /** Display only: the drifted values as observed now (never secret values)... */
+      observed?: Record<string, unknown>;
+      /** ...and what apply will make them, where that is not an attribute (a copied file's content). */
+      expected?: Record<string, unknown>;
+    };
 
 /**
  * One resource's change.
  *
- * | action  | before            | after            |
- * |---------|-------------------|------------------|
- * | create  | null              | desired attrs    |
- * | update  | attrs in state    | desired attrs    |
- * | replace | attrs in state    | desired attrs    |
- * | delete  | attrs in state    | null             |
- * | no-op   | attrs in state    | desired attrs    |
+ * | action  | before                          | after            |
+ * |---------|---------------------------------|------------------|
+ * | create  | null                            | desired attrs    |
+ * | update  | attrs in state                  | desired attrs    |
+ * | replace | attrs in state                  | desired attrs    |
+ * | delete  | attrs in state                  | null             |
+ * | no-op   | attrs in state                  | desired attrs    |
  */
 export interface ResourceChange {
   address: string;
@@ -29,7 +44,13 @@ export interface ResourceChange {
   sensitive: string[];
   /** Attribute names whose change forces replacement. */
   replace_paths: string[];
+  /** How attributes render, where not by the shape of their value (from the kind). */
+  render: Record<string, RenderHint>;
   depends_on: string[];
+  /** Display only: values as observed now and as apply will make them, when the real thing drifted. */
+  drift?: { observed: Record<string, unknown>; expected: Record<string, unknown> };
+  /** True when the resource was found by its owner label or marker, not in state. */
+  discovered?: boolean;
 }
 
 export interface PlanSummary {
@@ -46,6 +67,11 @@ export interface PlanProfile {
   file: string;
 }
 
+export interface PlanUrl {
+  name: string;
+  url: string;
+}
+
 export interface Plan {
   format_version: string;
   sbx_version: string;
@@ -56,14 +82,19 @@ export interface Plan {
   profiles: PlanProfile[];
   /** Hash of every input file and --set flag; a saved plan compares it. */
   config_hash: string;
+  /** `--set` flags the plan was made with (secret values replaced by "(sensitive)"). */
+  sets: string[];
+  /** `--target` addresses the plan was limited to (empty: the whole sandbox). */
+  targets: string[];
   prior_state: { lineage: string; serial: number } | null;
   /** HMAC fingerprints (never values) used to tell a saved plan is stale. */
   secret_fingerprints: Record<string, string>;
   resource_changes: ResourceChange[];
   summary: PlanSummary;
+  /** Where the sandbox answers once applied. */
+  outputs: { urls: PlanUrl[] };
+  /** Warnings, and errors that make apply refuse (a foreign program on a port...). */
   diagnostics: Diagnostic[];
-  /** Bad news found at plan time (foreign port holders...): apply refuses while present. */
-  errors: string[];
 }
 
 export function summarise(changes: readonly ResourceChange[]): PlanSummary {
@@ -80,4 +111,8 @@ export function summarise(changes: readonly ResourceChange[]): PlanSummary {
 export function hasChanges(plan: Plan): boolean {
   const s = plan.summary;
   return s.add + s.change + s.replace + s.destroy > 0;
+}
+
+export function planErrors(plan: Plan): Diagnostic[] {
+  return plan.diagnostics.filter((d) => d.severity === "error");
 }

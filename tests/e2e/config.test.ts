@@ -10,6 +10,7 @@ const layered = {
   "infra.toml": 'profile = "team"\n\n[project]\nname = "shop"\n\n[sandbox.ports]\nAPI_PORT = 8080\nDB_PORT = 5432\n\n[sandbox.env]\nAPP_ENV = "sandbox"\nLOG_LEVEL = "info"\n',
   "infra.local.toml": '[sandbox.env]\nLOG_LEVEL = "debug"\n',
   "profiles/team.toml": 'id = "team"\nversion = 4\n\n[defaults.infra.sandbox.env]\nLOG_LEVEL = "warn"\nREGION = "eu"\n',
+  "docker-compose.yml": 'services:\n  api:\n    image: shop\n    ports:\n      - "${API_PORT:-8080}:80"\n  db:\n    image: postgres\n    ports:\n      - "${DB_PORT:-5432}:5432"\n',
 };
 
 test("explain shows the type, the winner and every definition with file:line, layer and priority", async () => {
@@ -60,7 +61,10 @@ test("compile --json is byte-identical across runs and across two checkouts, and
 });
 
 test(".env.sandbox is byte-identical to kinfra's for the same inputs", async () => {
-  const repo = makeRepo({ ".devops-ai/infra.toml": '[project]\nname = "myproj"\n\n[sandbox.ports]\nDB_PORT = 5432\nAPI_PORT = 8080\n\n[sandbox.env]\nAPP_ENV = "sandbox"\n' });
+  const repo = makeRepo({
+    ".devops-ai/infra.toml": '[project]\nname = "myproj"\n\n[sandbox.ports]\nDB_PORT = 5432\nAPI_PORT = 8080\n\n[sandbox.env]\nAPP_ENV = "sandbox"\n',
+    "docker-compose.yml": layered["docker-compose.yml"],
+  });
   const out = tmpdir();
   const r = await sbx(["compile", "--slot", "2", "--out", out], { cwd: repo, home: newHome() });
   assert.is(r.code, 0, r.stderr);
@@ -71,7 +75,7 @@ test("plan --markdown puts the summary above a details block", async () => {
   const repo = makeRepo({ "infra.toml": '[project]\nname = "md"\n[sandbox]\nbackend = "process"\n[sandbox.ports]\nP = 27000\n' });
   const r = await sbx(["plan", "--markdown"], { cwd: repo, home: newHome() });
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^### sbx plan for `md` \(process, slot 1\)\n\n\*\*Plan: 2 to add, 0 to change, 0 to replace, 0 to destroy\.\*\*/);
+  assert.match(r.stdout, /^<!-- sbx:plan -->\n### sbx plan for `md` \(process, slot 1\)\n\n\*\*Plan: 2 to add, 0 to change, 0 to replace, 0 to destroy\.\*\*/);
   assert.match(r.stdout, "<details><summary>Show plan</summary>\n\n```diff\n");
   assert.match(r.stdout, /\n\+\s+resource file "env_sandbox" \{/);
 });

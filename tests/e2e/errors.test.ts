@@ -43,7 +43,7 @@ test("a multi-megabyte file with a mistake at the end gets a located error", asy
 });
 
 test("validate accepts a good project and lists its files", async () => {
-  const repo = makeRepo({ "infra.toml": '[project]\nname = "ok"\n', "infra.local.toml": '[sandbox.env]\nX = "1"\n' });
+  const repo = makeRepo({ "infra.toml": '[project]\nname = "ok"\n', "infra.local.toml": '[sandbox.env]\nX = "1"\n', "docker-compose.yml": "services:\n  web:\n    image: ok\n" });
   const r = await sbx(["validate"], { cwd: repo, home: newHome() });
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, "✓ infra.toml (infra)\n✓ infra.local.toml (local)\n2 files valid.");

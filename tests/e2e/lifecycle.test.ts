@@ -37,7 +37,7 @@ test("quickstart comes up healthy on slot ports and goes away completely", async
   assert.is(detailed.code, 0);
 
   const env = await sbx(["env"], { cwd: repo, home });
-  assert.match(env.stdout, `COMPOSE_PROJECT_NAME=quickstart-slot-${claim.slot}\nAPI_PORT=${claim.ports.API_PORT}\nWEB_PORT=${web}\n`);
+  assert.match(env.stdout, `export COMPOSE_PROJECT_NAME='quickstart-slot-${claim.slot}'\nexport API_PORT='${claim.ports.API_PORT}'\nexport WEB_PORT='${web}'\n`);
   assert.not.match(env.stdout, "quickstart-demo-token");
 
   const pids = ownedPids(claim.instance);

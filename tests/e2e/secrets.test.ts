@@ -102,12 +102,12 @@ C_DOTENV = "dotenv://nope/.env#KEY"
   const home = newHome();
   const r = await sbx(["apply", "--auto-approve"], { cwd: repo, home, env: { PATH: `${fakeOp("signed-out")}:${process.env.PATH}` } });
   assert.is(r.code, 1);
-  assert.match(r.stderr, "✗ Provisioning failed:");
+  assert.match(r.stderr, "error: Provisioning failed");
   assert.match(r.stderr, `config.yaml: Source not found at ${repo}/config.yaml. Hint: cp config.yaml.example config.yaml`);
   assert.match(r.stderr, "A_MISSING ($SBX_UNSET_VARIABLE)\n    Environment variable SBX_UNSET_VARIABLE not set. Export it or change to a different source in infra.toml.");
   assert.match(r.stderr, "B_OP (op://dev/sec/token)\n    1Password not authenticated. Run: eval $(op signin)");
   assert.match(r.stderr, `C_DOTENV (dotenv://nope/.env#KEY)\n    File not found: ${repo}/nope/.env.`);
-  assert.match(r.stderr, `Sandbox not started. After fixing, run:\n  cd ${repo} && sbx apply`);
+  assert.match(r.stderr, `Sandbox not started. After fixing, run:\n    cd ${repo} && sbx apply`);
   assert.is(Object.values(readRegistry(home).slots).length, 1, "slot kept for the retry");
   const missing = await sbx(["apply", "--auto-approve"], { cwd: repo, home, env: { PATH: `${fakeOp("missing")}:${process.env.PATH}` } });
   assert.match(missing.stderr, "Secret not found in 1Password: op://dev/sec/token. Check the reference in infra.toml.");

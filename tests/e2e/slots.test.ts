@@ -64,7 +64,7 @@ test("a foreign program on a held slot's port is reported with its number before
   try {
     const plan = await sbx(["plan"], { cwd: repo, home });
     assert.is(plan.code, 1);
-    assert.match(plan.stdout, `Error: Port ${claim.ports.WEB_PORT} (WEB_PORT) is in use by pid ${process.pid}`);
+    assert.match(plan.stderr, `error: Port ${claim.ports.WEB_PORT} (WEB_PORT) is in use by pid ${process.pid}`);
     const apply = await sbx(["apply", "--auto-approve"], { cwd: repo, home });
     assert.is(apply.code, 1);
     assert.equal(ownedPids(claim.instance), [], "nothing started");

@@ -51,7 +51,7 @@ test("equal values at the same priority are fine; different ones conflict with e
   const diff = load({ "infra.toml": base }, ["sandbox.ttl=2h", "sandbox.ttl=3h"]);
   assert.is(diff.diags.length, 1);
   assert.is(diff.diags[0]!.summary, "Conflicting definitions for `sandbox.ttl'");
-  assert.match(diff.diags[0]!.detail!, '- In `--set\' (cli, priority 50): "2h"\n- In `--set\' (cli, priority 50): "3h"');
+  assert.match(diff.diags[0]!.detail!, '- In `--set sandbox.ttl=2h\' (cli, priority 50): "2h"\n- In `--set sandbox.ttl=3h\' (cli, priority 50): "3h"');
 });
 
 test("the kinfra location .devops-ai/infra.toml is read unchanged", () => {

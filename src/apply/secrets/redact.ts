@@ -1,4 +1,7 @@
-// Masks resolved secret values in any text sbx prints or logs.
+// Masks secret values in any text sbx prints, logs or writes: literal values from the
+// configuration as soon as it loads, and every value resolved later.
+
+import { literalSecretValue } from "../../compile/secret-refs.js";
 
 export const MASK = "********";
 
@@ -35,3 +38,11 @@ export class Redactor {
 
 /** One redactor per process: every value resolved anywhere is registered here. */
 export const globalRedactor = new Redactor();
+
+/** Register the literal secrets of a configuration (decided by the one rule in secret-refs). */
+export function registerLiteralSecrets(refs: Readonly<Record<string, string>>, redactor: Redactor = globalRedactor): void {
+  for (const [name, raw] of Object.entries(refs)) {
+    const v = literalSecretValue(name, raw);
+    if (v !== undefined) redactor.add(v);
+  }
+}

@@ -1,52 +1,50 @@
-// `sbx destroy`: removes, in reverse dependency order, exactly what state (and owner
-// markers, after state loss) says this sandbox created, then releases the slot.
+// `sbx destroy`: removes exactly what state (and owner labels, after state loss) says
+// this sandbox created, then releases the slot. Works without a loadable configuration.
 
-import * as fs from "node:fs";
-import { runEngine } from "../../apply/engine.js";
-import { ownedProcesses, stopGroup } from "../../apply/procs.js";
-import { releaseSlot } from "../../apply/registry.js";
-import { appendEvent, planSession } from "../../apply/session.js";
-import { hasChanges } from "../../plan/model.js";
-import { confirm, home, lockInstance, open, type CommonFlags, type GlobalOptions } from "../common.js";
-import { err, Exit, out, styleFor } from "../output.js";
-import { reportFailures } from "./apply.js";
+import { destroyInstance } from "../../apply/index.js";
+import { hasErrors } from "../../compile/diagnostics.js";
+import { approver, countFlag, durationFlag, instance, interruptible, runOptions, type GlobalOptions, type LockFlags } from "../common.js";
+import { err, Exit, finish, out, printDiagnostics, styleFor } from "../output.js";
 import { printPlan } from "./plan.js";
 
-export interface DestroyFlags extends CommonFlags {
+export interface DestroyFlags extends LockFlags {
   autoApprove?: boolean;
+  force?: boolean;
   json?: boolean;
+  concise?: boolean;
+  parallelism?: string;
+  target?: string[];
 }
 
 export async function destroyCommand(g: GlobalOptions, flags: DestroyFlags): Promise<void> {
-  const s = open(g, "sbx destroy", flags);
-  const release = await lockInstance(s, "sbx destroy", flags);
+  const opts = runOptions(g, "sbx destroy", { force: !!flags.force });
+  const { inst, problems } = instance(opts);
+  if (!inst) {
+    if (problems.diags.length) printDiagnostics(problems.diags, problems.texts);
+    out("No sandbox here: nothing to destroy.");
+    return;
+  }
+  if (problems.diags.length && !problems.project) err("The configuration does not load; destroying from state alone.");
+  const ctrlC = interruptible();
   try {
-    const { plan, state } = await planSession(s, "destroy");
-    const strays = ownedProcesses(s.id);
-    printPlan(plan, { json: flags.json });
-    if (!hasChanges(plan) && !strays.length && plan.slot.status === "none") {
-      if (fs.existsSync(s.stateDir)) fs.rmSync(s.stateDir, { recursive: true, force: true });
-      return;
-    }
-    if (!(await confirm("\nDo you really want to destroy all resources of this sandbox?", !!flags.autoApprove))) {
+    const o = await destroyInstance(inst, {
+      show: (plan) => printPlan(plan, { json: flags.json, concise: flags.concise }),
+      approve: approver(!!flags.autoApprove),
+      stopRequested: ctrlC.stopRequested,
+      lockTimeoutMs: durationFlag("--lock-timeout", flags.lockTimeout, 0),
+      parallelism: countFlag("--parallelism", flags.parallelism, 10),
+      targets: flags.target,
+    });
+    if (o.cancelled) {
       err("Destroy cancelled.");
       throw new Exit(1);
     }
-    const result = await runEngine({ changes: plan.resource_changes, store: s.store, state, ctx: s.ctx, parallelism: 10 });
-    // Anything still carrying our owner marker (state lost, interrupted run) goes too.
-    for (const p of ownedProcesses(s.id)) {
-      out(`${p.address}: stopping stray process ${p.pid}`);
-      await stopGroup(p.pid, 5000);
-    }
-    if (result.failures.length) {
-      s.store.commit(state);
-      throw new Exit(reportFailures(s, result) || 1);
-    }
-    const released = await releaseSlot(home(), s.id, "sbx destroy");
-    fs.rmSync(s.stateDir, { recursive: true, force: true });
-    appendEvent(home(), { event: "destroyed", instance: s.id, slot: released?.slot ?? null });
-    out(`\n${styleFor(process.stdout).bold(`Destroy complete! Resources: ${result.done.length} destroyed.`)}${released ? ` Released slot ${released.slot}.` : ""}`);
+    if (hasErrors(o.diags) || !o.plan) return finish(o.diags);
+    finish(o.diags);
+    if (!o.result && o.released === undefined) return;
+    const count = o.result?.done.length ?? 0;
+    out(`\n${styleFor(process.stdout).bold(`Destroy complete! Resources: ${count} destroyed.`)}${o.released !== undefined ? ` Released slot ${o.released}.` : ""}`);
   } finally {
-    release();
+    ctrlC.dispose();
   }
 }

@@ -1,68 +1,74 @@
-// `sbx plan`: preview (text, --json, --markdown), -out FILE, --detailed-exitcode.
+// `sbx plan` and `sbx show`: preview (text, --json, --markdown), -out FILE, --detailed-exitcode.
 
 import * as fs from "node:fs";
-import { planSession, type Session } from "../../apply/session.js";
-import { writeAtomic } from "../../apply/atomic.js";
-import { hasChanges, type Plan } from "../../plan/model.js";
-import { renderPlanJson } from "../../plan/render/json.js";
+import { planLocked } from "../../apply/index.js";
+import { error } from "../../compile/diagnostics.js";
+import { hasChanges, planErrors, type Plan } from "../../plan/model.js";
+import { parsePlanFile, serializePlan } from "../../plan/planfile.js";
 import { renderPlanMarkdown } from "../../plan/render/markdown.js";
-import { renderPlanText } from "../../plan/render/text.js";
-import { lockInstance, open, type CommonFlags, type GlobalOptions } from "../common.js";
-import { Exit, out, styleFor } from "../output.js";
+import { renderPlanConcise, renderPlanText } from "../../plan/render/text.js";
+import { durationFlag, instance, runOptions, type GlobalOptions, type LockFlags } from "../common.js";
+import { Exit, finish, out, styleFor } from "../output.js";
 
-export interface PlanFlags extends CommonFlags {
+export interface PlanFlags extends LockFlags {
   json?: boolean;
   markdown?: boolean;
   out?: string;
   detailedExitcode?: boolean;
   destroy?: boolean;
+  refreshSecrets?: boolean;
+  concise?: boolean;
+  target?: string[];
 }
 
-export function printPlan(plan: Plan, flags: { json?: boolean; markdown?: boolean }): void {
-  if (flags.json) out(renderPlanJson(plan));
-  else if (flags.markdown) out(renderPlanMarkdown(plan));
-  else out(renderPlanText(plan, styleFor(process.stdout)));
+export interface ShowFlags {
+  json?: boolean;
+  markdown?: boolean;
+  concise?: boolean;
+  /** Replaces the plan's heading (sbx diff names its revisions). */
+  title?: string;
+  noChanges?: string;
+  marker?: string;
 }
 
-export async function makePlan(s: Session, mode: "apply" | "destroy"): Promise<Plan> {
-  const { plan } = await planSession(s, mode);
-  return plan;
+export function printPlan(plan: Plan, flags: ShowFlags): void {
+  if (flags.json) out(serializePlan(plan));
+  else if (flags.markdown) out(renderPlanMarkdown(plan, { title: flags.title, marker: flags.marker }));
+  else if (flags.concise) out(renderPlanConcise(plan, styleFor(process.stdout), flags));
+  else out(renderPlanText(plan, styleFor(process.stdout), flags));
 }
 
 export async function planCommand(g: GlobalOptions, flags: PlanFlags): Promise<void> {
-  const s = open(g, "sbx plan", flags);
-  const release = await lockInstance(s, "sbx plan", flags);
-  let plan: Plan;
-  try {
-    plan = await makePlan(s, flags.destroy ? "destroy" : "apply");
-  } finally {
-    release();
-  }
+  const opts = runOptions(g, "sbx plan", { refreshSecrets: flags.refreshSecrets });
+  const { inst, project, problems } = instance(opts);
+  if (!project && !(flags.destroy && inst)) return finish(problems.diags, problems.texts);
+  const made = await planLocked(inst!, project, flags.destroy ? "destroy" : "apply", { lockTimeoutMs: durationFlag("--lock-timeout", flags.lockTimeout, 0), targets: flags.target });
+  if (!("plan" in made)) return finish(made.diags, made.texts);
+  const { plan } = made;
   printPlan(plan, flags);
   if (flags.out) {
-    writeAtomic(flags.out, renderPlanJson(plan), 0o600);
+    fs.writeFileSync(flags.out, serializePlan(plan), { mode: 0o600 });
     if (!flags.json && !flags.markdown) out(`\nSaved the plan to: ${flags.out}\n\nTo perform exactly these actions, run the following command to apply:\n    sbx apply ${JSON.stringify(flags.out)}`);
   }
-  if (plan.errors.length) throw new Exit(1);
+  finish(plan.diagnostics, made.texts);
   if (flags.detailedExitcode && hasChanges(plan)) throw new Exit(2);
 }
 
-export function readPlanFile(file: string): Plan {
-  let text: string;
+/** Read a saved plan, or stop with why it cannot be used. */
+export function readPlan(file: string): Plan {
+  let text = "";
   try {
     text = fs.readFileSync(file, "utf8");
-  } catch {
-    throw new PlanFileError(`Cannot read plan file ${file}.`);
+  } catch (e) {
+    finish([error(`Cannot read plan file ${file}`, { code: "plan-file", detail: `${(e as NodeJS.ErrnoException).code === "ENOENT" ? "No such file." : (e as Error).message} Create one with: sbx plan -out ${file}` })]);
   }
-  let plan: Plan;
-  try {
-    plan = JSON.parse(text) as Plan;
-  } catch {
-    throw new PlanFileError(`${file} is not a plan file (not JSON). Create one with: sbx plan -out ${file}`);
-  }
-  if (!plan || typeof plan !== "object" || typeof plan.format_version !== "string" || !Array.isArray(plan.resource_changes))
-    throw new PlanFileError(`${file} is not an sbx plan file. Create one with: sbx plan -out ${file}`);
-  return plan;
+  const { plan, diags } = parsePlanFile(text, file);
+  if (!plan) finish(diags);
+  return plan!;
 }
 
-export class PlanFileError extends Error {}
+export function showCommand(file: string, flags: ShowFlags): void {
+  const plan = readPlan(file);
+  printPlan(plan, flags);
+  finish(planErrors(plan));
+}

@@ -1,43 +1,48 @@
-// Chooses the backend and turns resolved configuration into the desired graph.
+// Backends by name: each turns the merged configuration and a slot into resources.
+// A new backend is its own module plus its line in this list.
 
-import { error, type Diagnostic } from "../diagnostics.js";
+import type { Diagnostic } from "../diagnostics.js";
+import { error } from "../diagnostics.js";
 import type { ResolvedConfig } from "../config.js";
 import { invalidPorts, portSpecs, portsForSlot } from "../ports.js";
-import type { Resource } from "../resource.js";
-import type { BuildContext } from "./common.js";
-import { buildProcessGraph } from "./process.js";
-import { buildComposeGraph } from "./compose.js";
+import { composeBackend } from "./compose.js";
+import { pendingBackend } from "./pending.js";
+import { processBackend } from "./process.js";
+import type { Backend, BuildContext, BuildResult } from "./types.js";
+import { where } from "./common.js";
 
-export type BackendName = "process" | "compose" | "microvm" | "kubernetes";
+const BACKENDS = new Map<string, Backend>();
+export function registerBackend(b: Backend): void {
+  BACKENDS.set(b.name, b);
+}
+for (const b of [processBackend, composeBackend, pendingBackend("microvm"), pendingBackend("kubernetes")]) registerBackend(b);
 
-export function backendOf(config: ResolvedConfig): BackendName {
+/** The backend a configuration selects: `sandbox.backend`, else process with [services], else compose (kinfra's default). */
+export function backendOf(config: ResolvedConfig): string {
   const b = config.infra.sandbox?.backend;
   if (b) return b;
   return config.infra.services && Object.keys(config.infra.services).length ? "process" : "compose";
 }
 
-export function buildGraph(config: ResolvedConfig, ctx: BuildContext): { resources: Resource[]; diags: Diagnostic[] } {
+export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResult {
   const diags: Diagnostic[] = [];
-  const infraFile = config.files.find((f) => f.role === "infra")?.file ?? "infra.toml";
   const ports = portsForSlot(portSpecs(config.infra), ctx.slot);
   const bad = invalidPorts(ports);
+  const file = config.files.find((f) => f.role === "infra")?.file ?? "infra.toml";
   if (bad.length)
-    diags.push(error(`Slot ${ctx.slot} gives ports outside 1-65535`, { detail: `${bad.join(", ")}. Lower the port bases or strides in [sandbox.ports], or limit [sandbox.slots].max.` }));
-  const input = { infra: config.infra, merged: config.infraMerged, ctx, ports };
-  const backend = backendOf(config);
-  let resources: Resource[];
-  switch (backend) {
-    case "process":
-      resources = buildProcessGraph(input, diags, infraFile);
-      break;
-    case "compose":
-      resources = buildComposeGraph(input, diags, infraFile);
-      break;
-    case "microvm":
-    case "kubernetes":
-      diags.push(error(`Backend \`${backend}' cannot be applied here`, { detail: `The ${backend} backend is not implemented yet; use sandbox.backend = "process" or "compose".` }));
-      resources = [];
-      break;
+    diags.push(
+      error(`Slot ${ctx.slot} gives ports outside 1-65535`, {
+        code: "slot",
+        range: where(config.infraMerged, ["sandbox", "ports", bad[0]!.split("=")[0]!], file),
+        detail: `${bad.join(", ")}. Lower the port bases or strides in [sandbox.ports], or limit [sandbox.slots].max.`,
+      }),
+    );
+  const name = backendOf(config);
+  const backend = BACKENDS.get(name);
+  if (!backend) {
+    diags.push(error(`Unknown backend \`${name}'`, { range: where(config.infraMerged, ["sandbox", "backend"], file), detail: `Known backends: ${[...BACKENDS.keys()].join(", ")}.` }));
+    return { resources: [], diags, urls: [], env: {}, texts: new Map() };
   }
-  return { resources: resources.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)), diags };
+  const built = backend.build(config, ctx, ports);
+  return { ...built, diags: [...diags, ...built.diags], resources: [...built.resources].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)) };
 }

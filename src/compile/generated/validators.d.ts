@@ -14,3 +14,4 @@ export const validateInfra: Validator;
 export const validateAgent: Validator;
 export const validateProfile: Validator;
 export const validatePlan: Validator;
+export const validateState: Validator;

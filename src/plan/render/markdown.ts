@@ -1,37 +1,43 @@
-// Plan as a GitHub PR comment: summary above the fold, the diff in <details>, and a
-// fallback to the summary alone under GitHub's 65,536-character limit.
+// Plan as a GitHub PR comment: the summary above the fold, the diff in <details>. Under
+// GitHub's 65,536-character limit always: else addresses per action, else counts only.
 
-import type { Plan } from "../model.js";
-import { renderChange, summaryLine } from "./text.js";
+import { planErrors, type Plan } from "../model.js";
+import { fencedLine } from "./lines.js";
+import { ACTION_ORDER, changeLines, summaryLine } from "./text.js";
 
 export const GITHUB_COMMENT_LIMIT = 65536;
 
-export function renderPlanMarkdown(plan: Plan, limit = GITHUB_COMMENT_LIMIT): string {
+const LABEL: Record<string, string> = { delete: "Destroy", replace: "Replace", update: "Update", create: "Create", read: "Read" };
+
+export interface MarkdownOptions {
+  title?: string;
+  limit?: number;
+  /** An invisible first line that finds this comment again (`<!-- sbx:diff -->`). */
+  marker?: string;
+}
+
+export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
+  const limit = opts.limit ?? GITHUB_COMMENT_LIMIT;
   const changes = plan.resource_changes.filter((c) => c.action !== "no-op");
-  const head = [
-    `### sbx plan for \`${plan.instance.project}\` (${plan.instance.backend}${plan.slot.status !== "none" ? `, slot ${plan.slot.number}` : ""})`,
-    "",
-    `**${changes.length ? summaryLine(plan) : "No changes."}**`,
-    "",
-  ];
-  const byAction = (a: string) => changes.filter((c) => c.action === a).map((c) => `\`${c.address}\``);
-  const list: string[] = [];
-  for (const [a, label] of [["delete", "Destroy"], ["replace", "Replace"], ["update", "Update"], ["create", "Create"]] as const) {
-    const xs = byAction(a);
-    if (xs.length) list.push(`- **${label}**: ${xs.join(", ")}`);
+  const title = opts.title ?? `sbx plan for \`${plan.instance.project}\` (${plan.instance.backend}${plan.slot.status !== "none" ? `, slot ${plan.slot.number}` : ""})`;
+  const head = [`<!-- ${opts.marker ?? "sbx:plan"} -->`, `### ${title}`, "", `**${changes.length ? summaryLine(plan) : "No changes."}**`, ""];
+  const errors = planErrors(plan).map((e) => `- :x: ${e.summary}${e.detail ? `: ${e.detail.split("\n")[0]}` : ""}`);
+  const warnings = plan.diagnostics.filter((d) => d.severity === "warning").map((d) => `- :warning: ${d.summary}`);
+  const notes = [...errors, ...warnings];
+  const byAction: string[] = [];
+  for (const a of ACTION_ORDER) {
+    const xs = changes.filter((c) => c.action === a).map((c) => `\`${c.address}\``);
+    if (xs.length) byAction.push(`- **${LABEL[a]}** (${xs.length}): ${xs.join(", ")}`);
   }
-  for (const e of plan.errors) list.push(`- :x: ${e}`);
-  if (!changes.length) return [...head, ...list].join("\n") + "\n";
-  // `+`/`-` in column 0 so GitHub colours the diff fence.
+  const finish = (parts: string[]) => parts.join("\n").replace(/\n+$/, "") + "\n";
+  if (!changes.length) return finish([...head, ...notes]);
   const body: string[] = [];
-  for (const c of changes) {
-    for (const l of renderChange(c)) {
-      const m = /^(\s*)([+~-]|-\/\+)(\s.*)?$/.exec(l);
-      body.push(m ? `${m[2] === "~" ? "!" : m[2]![0]}${m[1]}${m[3] ?? ""}` : ` ${l}`);
-    }
-    body.push("");
-  }
-  const full = [...head, ...list, "", "<details><summary>Show plan</summary>", "", "```diff", ...body, "```", "", "</details>"].join("\n") + "\n";
+  for (const c of changes) body.push(...changeLines(c).map(fencedLine), "");
+  const full = finish([...head, ...notes, ...byAction, "", "<details><summary>Show plan</summary>", "", "```diff", ...body, "```", "", "</details>"]);
   if (full.length <= limit) return full;
-  return [...head, ...list, "", `_The full plan is ${full.length} characters, over GitHub's limit; run \`sbx plan\` locally to see it._`].join("\n") + "\n";
+  const note = `_The full plan is ${full.length} characters, over GitHub's limit of ${limit}; run \`sbx plan\` locally to see it._`;
+  const listed = finish([...head, ...notes, ...byAction, "", note]);
+  if (listed.length <= limit) return listed;
+  const counts = ACTION_ORDER.map((a) => [a, changes.filter((c) => c.action === a).length] as const).filter(([, n]) => n > 0).map(([a, n]) => `- **${LABEL[a]}**: ${n}`);
+  return finish([...head, ...notes.slice(0, 20), ...counts, "", note]);
 }

@@ -1,8 +1,9 @@
-// Human plan, Terraform-style, rendered from plan JSON only.
+// Human plan, Terraform-style, rendered from plan JSON only (through the diff tree).
 
 import type { Action } from "../action.js";
 import { PLAN_FORMAT_VERSION, type Plan, type ResourceChange } from "../model.js";
-import { renderBody } from "./values.js";
+import { entryLines, plainLine, type Line, type Sym } from "./lines.js";
+import { diffChange, diffDrift } from "./tree.js";
 
 export interface Style {
   green(s: string): string;
@@ -14,7 +15,21 @@ export interface Style {
 
 export const PLAIN: Style = { green: (s) => s, red: (s) => s, yellow: (s) => s, bold: (s) => s, dim: (s) => s };
 
-const GUTTER: Record<Action, string> = { create: "  +", delete: "  -", update: "  ~", replace: "-/+", read: " <=", "no-op": "   " };
+export interface RenderOptions {
+  /** Replaces the "Sandbox ...:" heading (sbx diff names the revisions). */
+  title?: string;
+  /** Replaces the "No changes" sentence (sbx diff compares configurations, not a running sandbox). */
+  noChanges?: string;
+}
+
+const GUTTER: Record<Action, { at: number; sym: Sym }> = {
+  create: { at: 2, sym: "+" },
+  delete: { at: 2, sym: "-" },
+  update: { at: 2, sym: "~" },
+  replace: { at: 0, sym: "-/+" },
+  read: { at: 1, sym: "<=" },
+  "no-op": { at: 2, sym: " " },
+};
 const HEADER: Record<Action, string> = {
   create: "will be created",
   delete: "will be destroyed",
@@ -29,15 +44,13 @@ const LEGEND: [Action, string][] = [
   ["delete", "  - destroy"],
   ["replace", "-/+ destroy and then create replacement"],
 ];
+/** Destroys first, then replacements, updates and creations (Terraform's concise order). */
+export const ACTION_ORDER: Action[] = ["delete", "replace", "update", "create", "read"];
 
-function blockTitle(c: ResourceChange): string {
+export function blockTitle(c: ResourceChange): string {
   const m = /^([a-z_]+)(?:\.(.+)|\[(".*")\])$/.exec(c.address);
-  const name = m ? (m[2] ?? JSON.parse(m[3]!)) : c.address;
+  const name = m ? (m[2] ?? (JSON.parse(m[3]!) as string)) : c.address;
   return `${c.type} ${JSON.stringify(name)}`;
-}
-
-function colourFor(a: Action, st: Style): (s: string) => string {
-  return a === "create" ? st.green : a === "delete" ? st.red : a === "replace" ? st.red : a === "update" ? st.yellow : (s: string) => s;
 }
 
 export function summaryLine(plan: Plan): string {
@@ -46,46 +59,69 @@ export function summaryLine(plan: Plan): string {
   return `Plan: ${s.add} to add, ${s.change} to change, ${s.replace} to replace, ${s.destroy} to destroy.`;
 }
 
-export function renderChange(c: ResourceChange, st: Style = PLAIN): string[] {
-  const lines: string[] = [];
-  lines.push(st.bold(`  # ${c.address} ${HEADER[c.action]}`));
-  for (const r of c.reasons) lines.push(`  # (${r})`);
-  const col = colourFor(c.action, st);
-  lines.push(`${col(GUTTER[c.action])} resource ${blockTitle(c)} {`);
-  const body = renderBody(c.action === "create" ? null : c.before, c.action === "delete" ? null : c.after, 6, {
-    sensitive: c.sensitive,
-    replacePaths: c.replace_paths,
-  });
-  for (const l of body) lines.push(l.replace(/^(\s*)([+~-]) /, (_m, sp: string, sym: string) => `${sp}${sym === "+" ? st.green(sym) : sym === "-" ? st.red(sym) : st.yellow(sym)} `));
-  lines.push("    }");
+/** The lines of one resource change: heading comments, the block, the drift block. */
+export function changeLines(c: ResourceChange): Line[] {
+  const lines: Line[] = [{ at: 0, sym: " ", text: `# ${c.address} ${HEADER[c.action]}${c.discovered ? " (found by owner label, not in state)" : ""}` }];
+  for (const r of c.reasons) lines.push({ at: 0, sym: " ", text: `# (${r})` });
+  const g = GUTTER[c.action];
+  lines.push({ at: g.at, sym: g.sym, text: `resource ${blockTitle(c)} {` });
+  const tree = diffChange(c);
+  lines.push(...entryLines(tree.entries, 6, { quoteKeys: false, hide: c.action !== "create" && c.action !== "delete" }));
+  const drift = diffDrift(c);
+  if (drift) {
+    lines.push({ at: 6, sym: " ", text: "" }, { at: 6, sym: " ", text: "# (drift: as found now -> as sbx will make it)" });
+    lines.push(...entryLines(drift.entries, 6, { quoteKeys: false, hide: true }));
+  }
+  lines.push({ at: 2, sym: " ", text: "}" });
   return lines;
 }
 
-export function renderPlanText(plan: Plan, st: Style = PLAIN): string {
+function paint(l: Line, st: Style): string {
+  const text = plainLine(l);
+  if (l.sym === " ") return text.startsWith("  #") && l.at === 0 ? st.bold(text) : text;
+  const colour = l.sym === "+" ? st.green : l.sym === "-" || l.sym === "-/+" ? st.red : st.yellow;
+  return `${" ".repeat(l.at)}${colour(l.sym)}${text.slice(l.at + l.sym.length)}`;
+}
+
+function heading(plan: Plan, opts: RenderOptions): string[] {
   const out: string[] = [];
   if (plan.format_version.split(".")[0] !== PLAN_FORMAT_VERSION.split(".")[0])
     out.push(`Warning: this plan has format ${plan.format_version}; this sbx renders ${PLAN_FORMAT_VERSION}. Output may be incomplete.`, "");
-  const changes = plan.resource_changes.filter((c) => c.action !== "no-op");
   const slotNote = plan.slot.status === "to-claim" ? ` (slot ${plan.slot.number} will be claimed)` : plan.slot.status === "held" ? ` (slot ${plan.slot.number})` : "";
-  out.push(`Sandbox ${plan.instance.id}: project ${plan.instance.project}, backend ${plan.instance.backend}${slotNote}`);
+  out.push(opts.title ?? `Sandbox ${plan.instance.id}: project ${plan.instance.project}, backend ${plan.instance.backend}${slotNote}`);
   for (const p of plan.profiles) out.push(`Profile ${p.id}@${p.version} (${p.hash}) from ${p.file}`);
   out.push("");
+  return out;
+}
+
+export function renderPlanText(plan: Plan, st: Style = PLAIN, opts: RenderOptions = {}): string {
+  const out = heading(plan, opts);
+  const changes = plan.resource_changes.filter((c) => c.action !== "no-op");
   if (!changes.length) {
     if (plan.mode === "destroy") out.push(st.bold("No changes. No objects need to be destroyed."));
-    else {
-      out.push(st.bold("No changes. Your sandbox matches the configuration."));
-      out.push("");
-      out.push("sbx compared the running sandbox with your configuration and found no differences, so no changes are needed.");
-    }
-  } else {
-    out.push("Resource actions are indicated with the following symbols:");
-    for (const [a, text] of LEGEND) if (changes.some((c) => c.action === a)) out.push(colourFor(a, st)(text));
-    out.push("");
-    out.push("sbx will perform the following actions:");
-    out.push("");
-    for (const c of changes) out.push(...renderChange(c, st), "");
-    out.push(st.bold(summaryLine(plan)));
+    else if (opts.noChanges) out.push(st.bold(opts.noChanges));
+    else out.push(st.bold("No changes. Your sandbox matches the configuration."), "", "sbx compared the running sandbox with your configuration and found no differences, so no changes are needed.");
+    return out.join("\n") + "\n";
   }
-  for (const e of plan.errors) out.push("", st.red(`Error: ${e}`));
+  out.push("Resource actions are indicated with the following symbols:");
+  for (const [a, text] of LEGEND) if (changes.some((c) => c.action === a)) out.push(text);
+  out.push("", "sbx will perform the following actions:", "");
+  for (const c of changes) out.push(...changeLines(c).map((l) => paint(l, st)), "");
+  out.push(st.bold(summaryLine(plan)));
+  return out.join("\n") + "\n";
+}
+
+/** `--concise`: one line per resource, grouped by action, destroys first. */
+export function renderPlanConcise(plan: Plan, st: Style = PLAIN, opts: RenderOptions = {}): string {
+  const out = heading(plan, opts);
+  const changes = plan.resource_changes.filter((c) => c.action !== "no-op");
+  if (!changes.length) return [...out, st.bold(plan.mode === "destroy" ? "No changes. No objects need to be destroyed." : (opts.noChanges ?? "No changes. Your sandbox matches the configuration."))].join("\n") + "\n";
+  for (const a of ACTION_ORDER) {
+    const group = changes.filter((c) => c.action === a);
+    if (!group.length) continue;
+    const g = GUTTER[a];
+    for (const c of group) out.push(paint({ at: g.at, sym: g.sym, text: `${c.address}${c.reasons.length ? `  (${c.reasons.join("; ")})` : ""}` }, st));
+  }
+  out.push("", st.bold(summaryLine(plan)));
   return out.join("\n") + "\n";
 }

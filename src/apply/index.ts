@@ -1,0 +1,17 @@
+// What the CLI may use from the apply layer: the workflows and the output redactor.
+// (The CLI never touches a driver or a secret resolver directly.)
+
+export { instanceId, NoSuchDirectory, projectPaths } from "./context.js";
+export { knownFailure } from "./failures.js";
+export { sbxHome } from "./host.js";
+export { openProject, findInstance, type Instance, type Project, type RunOptions } from "./project.js";
+export { globalRedactor as outputRedactor } from "./secrets/redact.js";
+export { supervise } from "./supervise.js";
+export { applyProject, type ApplyOutcome, type ApplyRequest } from "./workflows/apply.js";
+export type { Interaction } from "./workflows/common.js";
+export { compileProject, loadProjectConfig, validateProject, writeArtefacts } from "./workflows/compile.js";
+export { diffAgainstBase } from "./workflows/diff.js";
+export { collect, destroyInstance, knownInstances, type DestroyOutcome } from "./workflows/destroy.js";
+export { envOf, extendTtl, listInstances, logsOf, shellExports, statusOf, type StatusReport } from "./workflows/inspect.js";
+export { planApply, planDestroy, planLocked } from "./workflows/plan.js";
+export { claimOf } from "./project.js";

@@ -1,0 +1,111 @@
+// The apply workflow: lock, plan (or check a saved plan), confirm, claim the slot,
+// converge, commit state, record events. The CLI only parses arguments and prints.
+
+import { error, hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
+import { portSpecs, slotRange, usableSlots } from "../../compile/ports.js";
+import { KINDS } from "../../kinds/index.js";
+import { hasChanges, planErrors, type Plan } from "../../plan/model.js";
+import { staleReason } from "../../plan/planfile.js";
+import { targetPlan } from "../../plan/target.js";
+import { runEngine, type EngineResult } from "../engine.js";
+import { appendEvent } from "../events.js";
+import { claimSlot, NoSlotError, setClaimStatus } from "../registry.js";
+import { StateError } from "../state.js";
+import type { Project } from "../project.js";
+import { engineDiagnostics, lockInstance, type Interaction } from "./common.js";
+import { planApply } from "./plan.js";
+
+export interface ApplyRequest extends Interaction {
+  /** Apply exactly this saved plan (refused when stale). */
+  saved?: { plan: Plan; file: string };
+  parallelism: number;
+  lockTimeoutMs: number;
+  /** `--slot N` at first apply. */
+  slot?: number;
+  /** `--target ADDR`: only these resources and what they depend on. */
+  targets?: string[];
+}
+
+export interface ApplyOutcome {
+  diags: Diagnostic[];
+  texts?: Map<string, string>;
+  plan?: Plan;
+  result?: EngineResult;
+  /** The user answered no. */
+  cancelled?: boolean;
+}
+
+export async function applyProject(p: Project, req: ApplyRequest): Promise<ApplyOutcome> {
+  const lock = await lockInstance(p, req.lockTimeoutMs);
+  if ("diags" in lock) return lock;
+  try {
+    return await applyLocked(p, req);
+  } finally {
+    lock.release();
+  }
+}
+
+async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome> {
+  const home = p.opts.home;
+  let made = await planApply(p, { slot: req.saved?.plan.slot.number ?? req.slot });
+  if (!("plan" in made)) return { diags: made.diags, texts: made.texts };
+  let { plan, state } = made;
+  const targeted = targetPlan(plan, req.saved?.plan.targets ?? req.targets ?? []);
+  if (hasErrors(targeted.diags)) return { diags: targeted.diags, plan };
+  plan = { ...targeted.plan, diagnostics: [...targeted.plan.diagnostics, ...targeted.diags] };
+  if (req.saved) {
+    const why = staleReason(req.saved.plan, plan);
+    if (why) return { diags: [error("Saved plan is stale", { code: "plan-stale", detail: `The plan in ${req.saved.file} can no longer be applied because ${why}.\nRun \`sbx plan -out ${req.saved.file}\` again.` })], plan };
+    plan = { ...plan, resource_changes: req.saved.plan.resource_changes, summary: req.saved.plan.summary };
+  } else req.show(plan);
+  if (planErrors(plan).length) return { diags: planErrors(plan), plan, texts: made.texts };
+  if (!hasChanges(plan)) {
+    if (plan.slot.status === "held") await setClaimStatus(home, p.id, "running", p.opts.command);
+    return { diags: [], plan };
+  }
+  if (!req.saved && !(await req.approve(plan, "\nDo you want to perform these actions?"))) return { diags: [], plan, cancelled: true };
+  p.store.init();
+  if (plan.slot.status === "to-claim") {
+    const specs = portSpecs(p.config.infra);
+    const range = req.slot !== undefined ? { min: req.slot, max: req.slot } : (usableSlots(specs, slotRange(p.config.infra)) ?? slotRange(p.config.infra));
+    let claimed;
+    try {
+      claimed = await claimSlot({ home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range, command: p.opts.command });
+    } catch (e) {
+      if (e instanceof NoSlotError) return { diags: [error("No slots available", { code: "slot", detail: `${e.message}. Destroy sandboxes you no longer need (sbx list; sbx destroy) or run sbx gc.` })], plan };
+      throw e;
+    }
+    for (const line of claimed.skipped) p.opts.log(line);
+    if (claimed.claim.slot !== plan.slot.number) {
+      if (req.saved) return { diags: [error("Saved plan is stale", { code: "plan-stale", detail: `Slot ${plan.slot.number} was claimed by another sandbox meanwhile. Run sbx plan again.` })], plan };
+      p.opts.log(`Slot ${plan.slot.number} was taken meanwhile; using slot ${claimed.claim.slot}.`);
+      made = await planApply(p, { slot: claimed.claim.slot });
+      if (!("plan" in made)) return { diags: made.diags, texts: made.texts };
+      ({ plan, state } = made);
+      plan = targetPlan(plan, req.targets ?? []).plan;
+    }
+    p.opts.log(`Claimed slot ${claimed.claim.slot}.`);
+  }
+  appendEvent(home, { event: "apply-started", instance: p.id, slot: plan.slot.number });
+  const meta = { id: p.id, project: p.project, worktree: p.paths.worktree, main: p.paths.main, backend: plan.instance.backend, slot: plan.slot.number, profiles: plan.profiles.map((x) => ({ id: x.id, version: x.version, hash: x.hash })) };
+  let result: EngineResult;
+  try {
+    p.store.append({ op: "meta", instance: meta });
+    state.instance = meta;
+    p.opts.log("");
+    result = await runEngine({ changes: plan.resource_changes, store: p.store, state, ctx: p.ctx, kinds: KINDS, parallelism: req.parallelism, stopRequested: req.stopRequested });
+    p.store.commit(state);
+  } catch (e) {
+    if (!(e instanceof StateError)) throw e;
+    appendEvent(home, { event: "apply-failed", instance: p.id, failures: ["state"] });
+    return { diags: [error("State was lost during apply", { code: "state", detail: e.message })], plan };
+  }
+  const diags = engineDiagnostics(result, p.paths.worktree);
+  const failed = diags.some((d) => d.severity === "error");
+  appendEvent(home, { event: failed ? "apply-failed" : "apply-complete", instance: p.id, slot: plan.slot.number, failures: result.failures.map((f) => f.address) });
+  if (!failed) {
+    await setClaimStatus(home, p.id, "running", p.opts.command);
+    if (plan.resource_changes.some((c) => c.type === "health" && c.action !== "delete")) appendEvent(home, { event: "ready", instance: p.id, slot: plan.slot.number });
+  }
+  return { diags, plan, result };
+}

@@ -1,0 +1,120 @@
+// The destroy workflow, from state alone (the worktree may be gone or its config broken),
+// plus what carries this instance's owner label or marker; then the slot and state dir go.
+// And gc: the same destroy for every sandbox whose worktree no longer exists.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
+import { KINDS } from "../../kinds/index.js";
+import { hasChanges, type Plan } from "../../plan/model.js";
+import { targetPlan } from "../../plan/target.js";
+import { runEngine, type EngineResult } from "../engine.js";
+import { appendEvent, type EventName } from "../events.js";
+import { hostPaths } from "../host.js";
+import { claimOf, instanceFor, type Instance, type RunOptions } from "../project.js";
+import { readRegistry, releaseSlot } from "../registry.js";
+import { StateStore } from "../state.js";
+import { engineDiagnostics, lockInstance, type Interaction } from "./common.js";
+import { planDestroy } from "./plan.js";
+
+export interface DestroyRequest extends Interaction {
+  lockTimeoutMs: number;
+  parallelism: number;
+  /** The event to record ("destroyed", or "collected" / "expired" for gc and expire). */
+  event?: EventName;
+  /** `--target ADDR`: only these resources and what depends on them; the slot and state dir stay. */
+  targets?: string[];
+}
+
+export interface DestroyOutcome {
+  diags: Diagnostic[];
+  plan?: Plan;
+  result?: EngineResult;
+  cancelled?: boolean;
+  released?: number;
+}
+
+/** Remove the state dir, keeping backups of originals a kept file still needs. */
+function removeStateDir(inst: Instance, result: EngineResult | undefined): void {
+  const keepBackups = result?.kept.some((k) => k.includes("restore the original")) ?? false;
+  if (!fs.existsSync(inst.stateDir)) return;
+  if (!keepBackups) {
+    fs.rmSync(inst.stateDir, { recursive: true, force: true });
+    return;
+  }
+  for (const e of fs.readdirSync(inst.stateDir)) if (e !== "backups") fs.rmSync(path.join(inst.stateDir, e), { recursive: true, force: true });
+}
+
+export async function destroyInstance(inst: Instance, req: DestroyRequest): Promise<DestroyOutcome> {
+  const lock = await lockInstance(inst, req.lockTimeoutMs);
+  if ("diags" in lock) return lock;
+  try {
+    const made = await planDestroy(inst);
+    if (!("plan" in made)) return { diags: made.diags };
+    const { state } = made;
+    const targeted = targetPlan(made.plan, req.targets ?? []);
+    if (hasErrors(targeted.diags)) return { diags: targeted.diags };
+    const plan = { ...targeted.plan, diagnostics: [...targeted.plan.diagnostics, ...targeted.diags] };
+    req.show(plan);
+    if (!hasChanges(plan) && plan.slot.status === "none") {
+      removeStateDir(inst, undefined);
+      return { diags: [], plan };
+    }
+    if (!(await req.approve(plan, "\nDo you really want to destroy all resources of this sandbox?"))) return { diags: [], plan, cancelled: true };
+    let result: EngineResult | undefined;
+    if (hasChanges(plan)) {
+      inst.store.init();
+      result = await runEngine({ changes: plan.resource_changes, store: inst.store, state, ctx: inst.ctx, kinds: KINDS, parallelism: req.parallelism, stopRequested: req.stopRequested });
+      const diags = engineDiagnostics(result, inst.paths.worktree);
+      if (result.failures.length || result.interrupted || req.targets?.length) {
+        inst.store.commit(state);
+        return { diags: [...targeted.diags, ...diags], plan, result };
+      }
+    }
+    const released = await releaseSlot(inst.opts.home, inst.id, inst.opts.command);
+    const slot = released?.slot ?? (plan.slot.status === "held" ? plan.slot.number : undefined);
+    removeStateDir(inst, result);
+    appendEvent(inst.opts.home, { event: req.event ?? "destroyed", instance: inst.id, slot: slot ?? null });
+    return { diags: result ? engineDiagnostics(result, inst.paths.worktree) : [], plan, result, released: slot };
+  } finally {
+    lock.release();
+  }
+}
+
+export interface Collected {
+  instance: string;
+  worktree: string;
+  slot: number | null;
+  outcome: DestroyOutcome;
+}
+
+/** Every instance on this host: from registry claims and from instance state dirs. */
+export function knownInstances(home: string): { id: string; project: string; worktree: string; main: string; slot: number | null; expires_at: string | null }[] {
+  const out = new Map<string, { id: string; project: string; worktree: string; main: string; slot: number | null; expires_at: string | null }>();
+  for (const c of Object.values(readRegistry(home).registry.slots)) out.set(c.instance, { id: c.instance, project: c.project, worktree: c.worktree, main: c.worktree, slot: c.slot, expires_at: c.expires_at });
+  const dir = path.join(home, "instances");
+  for (const id of fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []) {
+    const store = new StateStore(hostPaths.instance(home, id));
+    if (!store.exists()) continue;
+    let meta;
+    try {
+      meta = store.load().state.instance;
+    } catch {
+      continue; // unreadable state: `sbx list` reports it, gc leaves it for a person
+    }
+    const known = out.get(id);
+    out.set(id, { id, project: meta.project || known?.project || "", worktree: meta.worktree || known?.worktree || "", main: meta.main || meta.worktree, slot: known?.slot ?? meta.slot, expires_at: known?.expires_at ?? null });
+  }
+  return [...out.values()];
+}
+
+/** Destroy, from state, every sandbox matching `select`; then release its slot and state dir. */
+export async function collect(opts: RunOptions, select: (i: ReturnType<typeof knownInstances>[number]) => boolean, req: DestroyRequest): Promise<Collected[]> {
+  const done: Collected[] = [];
+  for (const i of knownInstances(opts.home).filter(select)) {
+    const inst = instanceFor(opts, i);
+    const outcome = await destroyInstance(inst, req);
+    done.push({ instance: i.id, worktree: i.worktree, slot: outcome.released ?? claimOf(opts.home, i.id)?.slot ?? i.slot, outcome });
+  }
+  return done;
+}

@@ -1,0 +1,207 @@
+// Making a plan: read state and the registry, build the desired graph for the slot,
+// let drivers refine it and look at the real things, then diff. Nothing is changed.
+
+import { error, hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
+import { portSpecs, portsForSlot, slotRange, usableSlots } from "../../compile/ports.js";
+import { hasDiscover, hasPlanner, hasPortHolder } from "../../kinds/driver.js";
+import { KINDS } from "../../kinds/index.js";
+import type { Resource } from "../../kinds/spec.js";
+import { diffResources, type PriorResource } from "../../plan/diff.js";
+import { targetPlan } from "../../plan/target.js";
+import { PLAN_FORMAT_VERSION, summarise, type Observation, type Plan, type PlanUrl } from "../../plan/model.js";
+import { SBX_VERSION } from "../../version.js";
+import { claimOf, desiredGraph, backendName, recordedSets, type Instance, type Project } from "../project.js";
+import { predictSlot } from "../registry.js";
+import { lockInstance } from "./common.js";
+import { StateError, type InstanceState, type StateResource } from "../state.js";
+
+export interface PlanOutcome {
+  plan: Plan;
+  state: InstanceState;
+  /** Texts of files named in diagnostics (compose file), for carets. */
+  texts: Map<string, string>;
+}
+
+/** Load state, turning an unusable state file into a diagnostic. */
+export function loadState(inst: Instance): { state?: InstanceState; diags: Diagnostic[] } {
+  try {
+    return { state: inst.store.load().state, diags: [] };
+  } catch (e) {
+    if (e instanceof StateError) return { diags: [error("Unusable state", { code: "state", detail: e.message })] };
+    throw e;
+  }
+}
+
+async function observe(inst: Instance, resources: readonly StateResource[]): Promise<Map<string, Observation>> {
+  const observed = new Map<string, Observation>();
+  await Promise.all(resources.map(async (r) => observed.set(r.address, await KINDS.driver(r.type).read(inst.ctx, r))));
+  return observed;
+}
+
+/** What this instance owns in the world but state does not list (lost state, interrupted runs). */
+export async function discoverOwned(inst: Instance, state: InstanceState): Promise<StateResource[]> {
+  const found: StateResource[] = [];
+  for (const k of KINDS.all()) {
+    if (!hasDiscover(k.driver)) continue;
+    const stateHasKind = Object.values(state.resources).some((r) => r.type === k.spec.type);
+    for (const r of await k.driver.discover(inst.ctx)) {
+      if (state.resources[r.address]) continue;
+      // One stack per instance: a discovered stack is the one in state under another address.
+      if (stateHasKind && k.spec.type === "compose" && Object.values(state.resources).some((s) => s.type === "compose" && s.attrs.project === r.attrs.project)) continue;
+      found.push(r);
+    }
+  }
+  return found;
+}
+
+/** Ports of a held slot that some other program listens on. */
+async function foreignPorts(p: Project, state: InstanceState, ports: Record<string, number>): Promise<Diagnostic[]> {
+  const diags: Diagnostic[] = [];
+  const target = p.ctx.target;
+  // Ours: what state lists, and what carries our owner marker (left by an interrupted run).
+  const owned = [...Object.values(state.resources), ...(await discoverOwned(p, state))];
+  for (const [name, port] of Object.entries(ports)) {
+    if (await target.isPortFree(port)) continue;
+    let ours = false;
+    for (const r of owned) {
+      const d = KINDS.driver(r.type);
+      if (hasPortHolder(d) && (await d.holdsPort(p.ctx, r, port))) {
+        ours = true;
+        break;
+      }
+    }
+    if (ours) continue;
+    const pids = await target.portListeners(port);
+    const who = pids.length && target.processes ? ` by ${pids.map((pid) => `pid ${pid} (${target.processes!.commandOf(pid)})`).join(", ")}` : "";
+    diags.push(error(`Port ${port} (${name}) is in use${who}`, { code: "port", detail: "Stop that program, or destroy this sandbox and apply again to get another slot." }));
+  }
+  return diags;
+}
+
+function prior(state: InstanceState, discovered: StateResource[]): PriorResource[] {
+  return [
+    ...Object.values(state.resources).map((r) => ({ address: r.address, type: r.type, attrs: r.attrs, dependsOn: r.dependsOn })),
+    ...discovered.map((r) => ({ address: r.address, type: r.type, attrs: r.attrs, dependsOn: r.dependsOn, discovered: true })),
+  ];
+}
+
+function basePlan(inst: Instance, state: InstanceState, mode: Plan["mode"]): Plan {
+  return {
+    format_version: PLAN_FORMAT_VERSION,
+    sbx_version: SBX_VERSION,
+    mode,
+    instance: { id: inst.id, project: inst.project, worktree: inst.paths.worktree, backend: state.instance.backend },
+    slot: { number: state.instance.slot ?? 0, status: "none" },
+    ports: {},
+    profiles: [],
+    config_hash: "",
+    sets: [],
+    targets: [],
+    prior_state: state.serial > 0 || Object.keys(state.resources).length ? { lineage: state.lineage, serial: state.serial } : null,
+    secret_fingerprints: {},
+    resource_changes: [],
+    summary: { add: 0, change: 0, replace: 0, destroy: 0 },
+    outputs: { urls: [] },
+    diagnostics: [],
+  };
+}
+
+/** A destroy plan from state alone, plus whatever carries this instance's owner label or marker. */
+export async function planDestroy(inst: Instance): Promise<PlanOutcome | { diags: Diagnostic[] }> {
+  const { state, diags } = loadState(inst);
+  if (!state) return { diags };
+  const claim = claimOf(inst.opts.home, inst.id);
+  const discovered = await discoverOwned(inst, state);
+  const observed = await observe(inst, Object.values(state.resources));
+  const changes = diffResources({ desired: [], prior: prior(state, discovered), observed, mode: "destroy", specs: KINDS });
+  const plan = basePlan(inst, state, "destroy");
+  plan.slot = { number: claim?.slot ?? state.instance.slot ?? 0, status: claim ? "held" : "none" };
+  plan.ports = claim?.ports ?? {};
+  plan.resource_changes = changes;
+  plan.summary = summarise(changes);
+  return { plan, state, texts: new Map() };
+}
+
+export interface ApplyPlanRequest {
+  /** Use this slot (a saved plan's, or one just claimed) instead of the held or predicted one. */
+  slot?: number;
+}
+
+/** The plan to converge a project to its configuration. */
+export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise<PlanOutcome | { diags: Diagnostic[]; texts?: Map<string, string> }> {
+  const { state, diags: stateDiags } = loadState(p);
+  if (!state) return { diags: stateDiags };
+  const diags: Diagnostic[] = [];
+  const specs = portSpecs(p.config.infra);
+  const claim = claimOf(p.opts.home, p.id);
+  let slot = req.slot ?? claim?.slot;
+  if (slot === undefined) {
+    const range = usableSlots(specs, slotRange(p.config.infra)) ?? slotRange(p.config.infra);
+    slot = await predictSlot({ home: p.opts.home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range });
+    if (slot === undefined)
+      return { diags: [error("No slots available", { code: "slot", detail: `Every slot from ${range.min} to ${range.max} is claimed or has a port in use. Destroy sandboxes you no longer need (sbx list; sbx destroy) or run sbx gc.` })] };
+  }
+  const built = desiredGraph(p, slot);
+  for (const [k, v] of p.config.texts) if (!built.texts.has(k)) built.texts.set(k, v);
+  diags.push(...built.diags);
+  if (hasErrors(diags)) return { diags, texts: built.texts };
+  // Drivers refine desired attributes with what only this host knows (secret fingerprints...).
+  const reasons = new Map<string, string[]>();
+  const desired: Resource[] = [];
+  for (const r of built.resources) {
+    const d = KINDS.driver(r.type);
+    if (!hasPlanner(d)) {
+      desired.push(r);
+      continue;
+    }
+    const refined = await d.plan(p.ctx, r, state.resources[r.address]);
+    desired.push({ ...r, attrs: refined.attrs as Record<string, unknown> });
+    if (refined.reasons.length) reasons.set(r.address, refined.reasons);
+  }
+  if (claim) diags.push(...(await foreignPorts(p, state, portsForSlot(specs, slot))));
+  const observed = await observe(p, Object.values(state.resources));
+  const changes = diffResources({ desired, prior: prior(state, []), observed, mode: "apply", specs: KINDS });
+  for (const c of changes) {
+    const extra = reasons.get(c.address);
+    if (extra && c.action !== "no-op") c.reasons.push(...extra);
+    if (state.pending?.[c.address] && !state.resources[c.address]) c.reasons.push("an interrupted run began creating it");
+  }
+  const profiles = p.config.profiles.map((x) => ({ id: x.id, version: x.version, hash: x.hash, file: x.file }));
+  // A changed profile version is worth a reason on every resource it shapes.
+  for (const x of profiles) {
+    const old = state.instance.profiles?.find((o) => o.id === x.id);
+    if (old && old.version !== x.version) for (const c of changes) if (c.action !== "no-op") c.reasons.push(`profile ${x.id}@${old.version} → ${x.id}@${x.version}`);
+  }
+  const plan = basePlan(p, state, "apply");
+  const secrets = desired.find((r) => r.type === "secrets");
+  const urls: PlanUrl[] = built.urls;
+  Object.assign(plan, {
+    instance: { id: p.id, project: p.project, worktree: p.paths.worktree, backend: backendName(p) },
+    slot: { number: slot, status: claim ? "held" : "to-claim" },
+    ports: portsForSlot(specs, slot),
+    profiles,
+    config_hash: p.configHash,
+    sets: recordedSets(p.opts.sets),
+    secret_fingerprints: (secrets?.attrs.fingerprints ?? {}) as Record<string, string>,
+    resource_changes: changes,
+    summary: summarise(changes),
+    outputs: { urls },
+    diagnostics: [...p.warnings, ...diags],
+  } satisfies Partial<Plan>);
+  return { plan, state, texts: built.texts };
+}
+
+/** `sbx plan`: under the instance lock, so it never reads state halfway through an apply. */
+export async function planLocked(inst: Instance, p: Project | undefined, mode: Plan["mode"], opts: { lockTimeoutMs: number; targets?: string[] }): Promise<PlanOutcome | { diags: Diagnostic[]; texts?: Map<string, string> }> {
+  const lock = await lockInstance(inst, opts.lockTimeoutMs);
+  if ("diags" in lock) return lock;
+  try {
+    const made = mode === "destroy" || !p ? await planDestroy(inst) : await planApply(p);
+    if (!("plan" in made)) return made;
+    const t = targetPlan(made.plan, opts.targets ?? []);
+    if (hasErrors(t.diags)) return { diags: t.diags, texts: made.texts };
+    return { ...made, plan: { ...t.plan, diagnostics: [...t.plan.diagnostics, ...t.diags] } };
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,45 @@
+// The backend contract: a backend turns merged configuration plus a slot into resources.
+
+import type { Diagnostic } from "../diagnostics.js";
+import type { ResolvedConfig, SourceReader } from "../config.js";
+import type { Resource } from "../../kinds/spec.js";
+
+export interface Roots {
+  worktree: string;
+  main: string;
+  state: string;
+}
+
+export interface BuildContext {
+  slot: number;
+  /** Directory of infra.toml relative to the worktree ("" at the top); service cwds start there. */
+  configRel: string;
+  instanceId: string;
+  /** Paths as they appear in generated resources (symbolic for offline review). */
+  roots: Roots;
+  /** The real worktree directory, for reading the files a backend builds from (the compose file). */
+  sourceDir: string;
+  /** File access, injected so compile stays pure. */
+  reader: SourceReader;
+}
+
+export interface Url {
+  name: string;
+  url: string;
+}
+
+export interface BuildResult {
+  resources: Resource[];
+  diags: Diagnostic[];
+  /** Where the sandbox answers once applied. */
+  urls: Url[];
+  /** The non-secret environment, as in .env.sandbox (what `sbx env` prints). */
+  env: Record<string, string>;
+  /** Texts of the extra files read (shown under located errors), by display name. */
+  texts: Map<string, string>;
+}
+
+export interface Backend {
+  readonly name: string;
+  build(config: ResolvedConfig, ctx: BuildContext, ports: Record<string, number>): BuildResult;
+}

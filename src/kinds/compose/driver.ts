@@ -1,0 +1,103 @@
+// Runs the project's compose file as `<project>-slot-<N>`. A failed first start cleans
+// up only what that start created; a failed update of a running stack touches nothing,
+// so a plan that destroys nothing never loses data. Volumes go only on destroy, which
+// the plan lists by name.
+
+import type { StateResource } from "../../apply/state.js";
+import { DriverError, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type StatusReporter } from "../driver.js";
+import type { Resource } from "../spec.js";
+import { compose, composeCommand, containers, projectLabel, removeLabelled, removeVolumes, volumesWith } from "./engine.js";
+import { OWNER_LABEL, type ComposeAttrs } from "./kind.js";
+
+function failure(a: ComposeAttrs, output: string, what: string): DriverError {
+  const tail = output.trim().split("\n").slice(-8).join("\n      ");
+  return new DriverError(`docker compose up failed for ${a.project}${what}:\n      ${tail}\n    Fix the compose file or its images and run \`sbx apply\` again.`, undefined, "provision");
+}
+
+async function up(ctx: DriverContext, r: Resource<ComposeAttrs>, first: boolean): Promise<{ output: Record<string, unknown>; attrs: Partial<ComposeAttrs> }> {
+  const a = r.attrs;
+  // Up from the worktree's own file, so relative build contexts and bind mounts resolve there.
+  if (!(await ctx.target.stat(a.compose_file))) throw new DriverError(`${a.compose_file} does not exist.`, undefined, "provision");
+  const files = [a.compose_file, a.override];
+  const before = first ? await volumesWith(ctx, projectLabel(a.project)) : [];
+  ctx.log(`${r.address}: docker compose up -d (project ${a.project})`);
+  const res = await compose(ctx, a, files, ["up", "-d", "--remove-orphans"]);
+  if (!res.ok) {
+    if (!first) throw failure(a, res.output, "; the running stack was left as it was");
+    // A first start that failed: remove what it created, never a volume that was there before.
+    await compose(ctx, a, files, ["down", "--remove-orphans", "-t", "5"]);
+    const created = (await volumesWith(ctx, projectLabel(a.project))).filter((v) => !before.includes(v));
+    await removeVolumes(ctx, created);
+    throw failure(a, res.output, "; what this start created was removed");
+  }
+  const volumes = await volumesWith(ctx, projectLabel(a.project));
+  const cs = await containers(ctx, projectLabel(a.project));
+  return { output: { containers: cs.map((c) => c.name).sort() }, attrs: { volumes } };
+}
+
+function published(ports: string): number[] {
+  return [...ports.matchAll(/:(\d+)->/g)].map((m) => Number(m[1]));
+}
+
+export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> & LogSource<ComposeAttrs> & Discoverer & PortHolder<ComposeAttrs> = {
+  type: "compose",
+  async read(ctx, prior) {
+    const cs = await containers(ctx, projectLabel(prior.attrs.project));
+    if (!cs.length) return { status: "missing", reason: "no containers of this project" };
+    const down = cs.filter((c) => c.state !== "running");
+    if (down.length) return { status: "drifted", reason: `container ${down.map((c) => `${c.name} is ${c.state}`).join(", ")}`, action: "update" };
+    const missing = prior.attrs.services.filter((s) => !cs.some((c) => c.service === s));
+    if (missing.length) return { status: "drifted", reason: `service ${missing.join(", ")} has no container`, action: "update" };
+    return { status: "ok" };
+  },
+  create: (ctx, r) => up(ctx, r, true),
+  update: (ctx, r) => up(ctx, r, false),
+  async delete(ctx, prior) {
+    const a = prior.attrs;
+    // Tear down from the copy taken at apply time: the worktree's file may have changed or gone.
+    const files: string[] = [];
+    for (const f of [a.copy, a.override]) if (f && (await ctx.target.stat(f))) files.push(f);
+    if (files.length === 2) {
+      const res = await compose(ctx, a, files, ["down", "--volumes", "--remove-orphans", "-t", "5"]);
+      if (!res.ok) ctx.log(`${prior.address}: docker compose down failed; removing by label instead`);
+    }
+    await removeLabelled(ctx, projectLabel(a.project), { volumes: true });
+    return {};
+  },
+  async status(ctx, prior) {
+    const cs = await containers(ctx, projectLabel(prior.attrs.project));
+    const running = cs.filter((c) => c.state === "running");
+    const urls = cs.flatMap((c) => published(c.ports).map((p) => `${c.service}: http://localhost:${p}`));
+    const detail = cs.map((c) => `${c.service} ${c.state}`).sort().join(", ");
+    return { state: !cs.length ? "missing" : running.length === cs.length ? "running" : "stopped", detail, urls: [...new Set(urls)].sort() };
+  },
+  logNames(prior) {
+    return prior.attrs.services;
+  },
+  async *logs(ctx, prior, opts) {
+    const a = prior.attrs;
+    const cmd = await composeCommand(ctx.target, ctx.env);
+    const env = { ...ctx.env };
+    delete env.COMPOSE_PROJECT_NAME;
+    const args = [...cmd, "-p", a.project, "-f", a.copy, "-f", a.override, "--env-file", a.env_file, "logs", "--no-color", "--tail", String(opts.tail), ...(opts.follow ? ["--follow"] : []), ...(opts.service ? [opts.service] : [])];
+    for await (const line of ctx.target.lines(args, { env })) yield ctx.redactor.redact(line);
+  },
+  async discover(ctx) {
+    const cs = await containers(ctx, `${OWNER_LABEL}=${ctx.instanceId}`);
+    const projects = [...new Set(cs.map((c) => c.project).filter(Boolean))].sort();
+    const out: StateResource<ComposeAttrs>[] = [];
+    for (const project of projects)
+      out.push({
+        address: projects.length === 1 ? "compose.stack" : `compose.stack_${project}`,
+        type: "compose",
+        attrs: { project, compose_file: "", copy: "", override: "", env_file: "", secrets_file: null, services: [...new Set(cs.filter((c) => c.project === project).map((c) => c.service))].sort(), volumes: await volumesWith(ctx, projectLabel(project)) },
+        output: {},
+        dependsOn: [],
+      });
+    return out as unknown as StateResource[];
+  },
+  async holdsPort(ctx, prior, port) {
+    const cs = await containers(ctx, projectLabel(prior.attrs.project));
+    return cs.some((c) => published(c.ports).includes(port));
+  },
+};

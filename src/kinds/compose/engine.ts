@@ -1,0 +1,97 @@
+// Talking to the Docker engine and compose through the target: the compose command
+// (plugin or standalone), and what a project owns, found by label.
+
+import { parseSecretsFile } from "../../apply/secrets/file.js";
+import type { Target } from "../../apply/target/types.js";
+import { DriverError, type DriverContext } from "../driver.js";
+import type { ComposeAttrs } from "./kind.js";
+
+const commands = new Map<string, string[]>();
+
+/** The compose command available on the target: the plugin if present, else standalone. */
+export async function composeCommand(target: Target, env: NodeJS.ProcessEnv): Promise<string[]> {
+  const known = commands.get(target.name);
+  if (known) return known;
+  for (const cmd of [["docker", "compose"], ["docker-compose"]]) {
+    const r = await target.run([...cmd, "version"], { env, timeoutMs: 30_000 });
+    if (r.exitCode === 0) {
+      commands.set(target.name, cmd);
+      return cmd;
+    }
+  }
+  throw new DriverError('Docker Compose is not installed: neither `docker compose` nor `docker-compose` works. Install Docker, or use backend = "process".', undefined, "provision");
+}
+
+/** The child's environment: no ambient project name or file list, secrets from the secrets file. */
+async function composeEnv(ctx: DriverContext, a: ComposeAttrs): Promise<NodeJS.ProcessEnv> {
+  const env: NodeJS.ProcessEnv = { ...ctx.env };
+  // An ambient project name must never redirect a destructive command to another project.
+  delete env.COMPOSE_PROJECT_NAME;
+  delete env.COMPOSE_FILE;
+  if (a.secrets_file) {
+    const data = await ctx.target.readFile(a.secrets_file);
+    if (data) {
+      const values = parseSecretsFile(data.toString("utf8"));
+      ctx.redactor.add(...values.values());
+      Object.assign(env, Object.fromEntries(values));
+    }
+  }
+  return env;
+}
+
+export async function compose(ctx: DriverContext, a: ComposeAttrs, files: string[], args: string[]): Promise<{ ok: boolean; output: string }> {
+  const env = await composeEnv(ctx, a);
+  const cmd = await composeCommand(ctx.target, env);
+  const envFile = a.env_file && (await ctx.target.stat(a.env_file)) ? ["--env-file", a.env_file] : [];
+  const r = await ctx.target.run([...cmd, "-p", a.project, ...files.flatMap((f) => ["-f", f]), ...envFile, ...args], { env, timeoutMs: 600_000 });
+  return { ok: r.exitCode === 0, output: ctx.redactor.redact(r.all) };
+}
+
+async function docker(ctx: DriverContext, args: string[]): Promise<string[]> {
+  const r = await ctx.target.run(["docker", ...args], { env: ctx.env, timeoutMs: 60_000 });
+  if (r.notFound) throw new DriverError("docker is not installed. Install Docker, or use backend = \"process\".", undefined, "provision");
+  if (r.exitCode !== 0) throw new DriverError(`docker ${args[0]} failed: ${r.stderr.trim()}. Is the Docker engine running?`);
+  return r.stdout.split("\n").filter(Boolean);
+}
+
+export interface Container {
+  name: string;
+  state: string;
+  service: string;
+  project: string;
+  ports: string;
+}
+
+export async function containers(ctx: DriverContext, label: string): Promise<Container[]> {
+  const rows = await docker(ctx, ["ps", "-a", "--filter", `label=${label}`, "--format", '{{.Names}}\t{{.State}}\t{{.Label "com.docker.compose.service"}}\t{{.Label "com.docker.compose.project"}}\t{{.Ports}}']);
+  return rows.map((l) => {
+    const [name, state, service, project, ports] = l.split("\t");
+    return { name: name!, state: state!, service: service ?? "", project: project ?? "", ports: ports ?? "" };
+  });
+}
+
+export const projectLabel = (project: string) => `com.docker.compose.project=${project}`;
+
+export async function volumesWith(ctx: DriverContext, label: string): Promise<string[]> {
+  return (await docker(ctx, ["volume", "ls", "-q", "--filter", `label=${label}`])).sort();
+}
+
+export async function networksWith(ctx: DriverContext, label: string): Promise<string[]> {
+  return (await docker(ctx, ["network", "ls", "-q", "--filter", `label=${label}`])).sort();
+}
+
+/** Remove containers, then the named volumes and networks, carrying a label. */
+export async function removeLabelled(ctx: DriverContext, label: string, what: { volumes: boolean }): Promise<void> {
+  const ids = await docker(ctx, ["ps", "-aq", "--filter", `label=${label}`]);
+  if (ids.length) await docker(ctx, ["rm", "-f", ...ids]);
+  if (what.volumes) {
+    const vols = await volumesWith(ctx, label);
+    if (vols.length) await docker(ctx, ["volume", "rm", "-f", ...vols]);
+  }
+  const nets = await networksWith(ctx, label);
+  if (nets.length) await ctx.target.run(["docker", "network", "rm", ...nets], { env: ctx.env, timeoutMs: 60_000 });
+}
+
+export async function removeVolumes(ctx: DriverContext, names: string[]): Promise<void> {
+  if (names.length) await docker(ctx, ["volume", "rm", "-f", ...names]);
+}

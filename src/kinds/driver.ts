@@ -1,0 +1,146 @@
+// The driver contract: how a kind touches the world. Four required operations, plus
+// optional capabilities that callers find by type guard, so the core contract stays small.
+
+import type { Observation } from "../plan/model.js";
+import type { Redactor } from "../apply/secrets/redact.js";
+import type { StateResource } from "../apply/state.js";
+import type { Target } from "../apply/target/types.js";
+import type { KindSpec, Resource } from "./spec.js";
+
+export interface DriverContext {
+  readonly home: string;
+  readonly instanceId: string;
+  readonly stateDir: string;
+  readonly worktree: string;
+  readonly main: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Where side effects happen: the only way a driver runs a command or touches a file or port. */
+  readonly target: Target;
+  readonly redactor: Redactor;
+  /** Raw secret references (literal values included) for the secrets kind; never in a plan. */
+  readonly secretRefs: Readonly<Record<string, string>>;
+  /** `--force`: allow deleting files edited outside sbx. */
+  readonly force: boolean;
+  /** Re-resolve secrets that are slow to resolve (op://) at plan time. */
+  readonly refreshSecrets: boolean;
+  /** The sbx command running (recorded with locks it takes). */
+  readonly command: string;
+  /** A progress line; the printer redacts it. */
+  log(line: string): void;
+}
+
+export interface ApplyResult<A extends object = Record<string, unknown>> {
+  /** Driver-owned facts kept in state (pid, hashes, fingerprints). Never secret values. */
+  output: Record<string, unknown>;
+  /** Attribute values only apply could know, merged over the planned attributes. */
+  attrs?: Partial<A>;
+}
+
+export interface DeleteResult {
+  /** Set when the driver deliberately left something in place: says what and why. */
+  kept?: string;
+}
+
+/** A failure the user can fix; `lines` are printed in the report. */
+export class DriverError extends Error {
+  constructor(
+    message: string,
+    readonly lines: string[] = [message],
+    readonly kind: "provision" | "health" | "runtime" = "runtime",
+  ) {
+    super(message);
+  }
+}
+
+export interface CreateOptions {
+  /** An earlier run began creating this resource and died: parts of it may exist, made by sbx. */
+  recovering: boolean;
+}
+
+export interface Driver<A extends object = Record<string, unknown>> {
+  readonly type: string;
+  /** Look at the real thing recorded in state. */
+  read(ctx: DriverContext, prior: StateResource<A>): Promise<Observation>;
+  create(ctx: DriverContext, r: Resource<A>, opts?: CreateOptions): Promise<ApplyResult<A>>;
+  update(ctx: DriverContext, r: Resource<A>, prior: StateResource<A>): Promise<ApplyResult<A>>;
+  delete(ctx: DriverContext, prior: StateResource<A>): Promise<DeleteResult | void>;
+}
+
+/** Refines desired attributes at plan time (values known only on this host, e.g. secret fingerprints). */
+export interface Planner<A extends object = Record<string, unknown>> {
+  plan(ctx: DriverContext, desired: Resource<A>, prior: StateResource<A> | undefined): Promise<{ attrs: A; reasons: string[] }>;
+}
+
+export interface ResourceStatus {
+  state: "running" | "stopped" | "ok" | "missing" | "drifted";
+  detail?: string;
+  urls?: string[];
+}
+
+/** For `sbx status`. */
+export interface StatusReporter<A extends object = Record<string, unknown>> {
+  status(ctx: DriverContext, prior: StateResource<A>): Promise<ResourceStatus>;
+}
+
+export interface LogOptions {
+  tail: number;
+  follow: boolean;
+  service?: string;
+}
+
+/** For `sbx logs`: lines already redacted. */
+export interface LogSource<A extends object = Record<string, unknown>> {
+  logs(ctx: DriverContext, prior: StateResource<A>, opts: LogOptions): AsyncIterable<string>;
+  /** Names of the services this resource logs for (to check a `sbx logs NAME`). */
+  logNames(prior: StateResource<A>): string[];
+}
+
+/** Finds what this instance owns by owner label or marker, for destroy and gc when state is lost. */
+export interface Discoverer {
+  discover(ctx: DriverContext): Promise<StateResource[]>;
+}
+
+/** Tells whether a busy port is held by this resource (so it is not reported as foreign). */
+export interface PortHolder<A extends object = Record<string, unknown>> {
+  holdsPort(ctx: DriverContext, prior: StateResource<A>, port: number): Promise<boolean>;
+}
+
+export const hasPlanner = <A extends object>(d: Driver<A>): d is Driver<A> & Planner<A> => typeof (d as Partial<Planner<A>>).plan === "function";
+export const hasStatus = <A extends object>(d: Driver<A>): d is Driver<A> & StatusReporter<A> => typeof (d as Partial<StatusReporter<A>>).status === "function";
+export const hasLogs = <A extends object>(d: Driver<A>): d is Driver<A> & LogSource<A> => typeof (d as Partial<LogSource<A>>).logs === "function";
+export const hasDiscover = <A extends object>(d: Driver<A>): d is Driver<A> & Discoverer => typeof (d as Partial<Discoverer>).discover === "function";
+export const hasPortHolder = <A extends object>(d: Driver<A>): d is Driver<A> & PortHolder<A> => typeof (d as Partial<PortHolder<A>>).holdsPort === "function";
+
+/** A kind: its pure declaration and its driver, registered together with one line. */
+export interface Kind<A extends object = Record<string, unknown>> {
+  spec: KindSpec<A>;
+  driver: Driver<A>;
+}
+
+/** Every kind sbx knows, by type. */
+export class KindRegistry {
+  private readonly byType = new Map<string, Kind<object>>();
+
+  constructor(kinds: readonly Kind<object>[] = []) {
+    for (const k of kinds) this.register(k);
+  }
+
+  register<A extends object>(kind: Kind<A>): void {
+    if (kind.spec.type !== kind.driver.type) throw new Error(`bug: kind ${kind.spec.type} has a driver for ${kind.driver.type}`);
+    this.byType.set(kind.spec.type, kind as unknown as Kind<object>);
+  }
+
+  get(type: string): KindSpec<object> | undefined {
+    return this.byType.get(type)?.spec;
+  }
+
+  driver(type: string): Driver<object> {
+    const k = this.byType.get(type);
+    if (!k) throw new Error(`bug: no driver for resource type ${type}`);
+    return k.driver;
+  }
+
+  all(): Kind<object>[] {
+    return [...this.byType.values()];
+  }
+}

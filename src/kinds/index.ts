@@ -1,0 +1,13 @@
+// Every resource kind sbx knows. A new kind is a folder (kind.ts: its declaration,
+// driver.ts: its side effects, index.ts: the pair) plus its line in this list.
+
+import { KindRegistry, type Kind } from "./driver.js";
+import { composeKind } from "./compose/index.js";
+import { copyKind } from "./copy/index.js";
+import { fileKind } from "./file/index.js";
+import { healthKind } from "./health/index.js";
+import { processKind } from "./process/index.js";
+import { secretsKind } from "./secrets/index.js";
+import { slotKind } from "./slot/index.js";
+
+export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind] as unknown as Kind<object>[]);

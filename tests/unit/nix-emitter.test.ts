@@ -1,0 +1,171 @@
+// The Nix printer: escaping, attribute names, order, comments; and a round trip of nasty
+// values through the real nix-instantiate.
+
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { attrs, bool, entry, fn, int, list, nixAttrName, nixString, nul, path as nixPath, printNix, renderNixFile, str } from "../../src/compile/render/nix.js";
+import { jsonOf, nixEvalJson, nixOrSkip, nixParse } from "../helpers/nix.js";
+
+const NASTY = [
+  "",
+  "plain",
+  'double "quotes" inside',
+  "back\\slash and \\n literally",
+  "interpolation ${x} and ${ builtins.abort \"no\" }",
+  "dollar-dollar $${x} and $$ and trailing $",
+  "a single $ before a brace ${",
+  "indented-string closers '' and ''$ and '''",
+  "line one\nline two\r\nwindows\ttab",
+  "unicode: ü ñ 日本語 🚀 \u2028 separator",
+  "control \u0001 \u001b[31m escape",
+  "\\${ backslash before interpolation",
+  "ends with a backslash \\",
+  "# not a comment",
+  "*/ /* not a comment either",
+];
+
+test("strings escape quotes, backslashes, newlines and `${` but leave lone `$`", () => {
+  assert.is(nixString('a"b'), '"a\\"b"');
+  assert.is(nixString("a\\b"), '"a\\\\b"');
+  assert.is(nixString("${x}"), '"\\${x}"');
+  assert.is(nixString("$x $$ $"), '"$x $$ $"');
+  assert.is(nixString("$${x}"), '"$\\${x}"');
+  assert.is(nixString("a\nb\tc\r"), '"a\\nb\\tc\\r"');
+  assert.is(nixString("''"), "\"''\"");
+  assert.throws(() => nixString("nul\0byte"), /NUL/);
+});
+
+test("attribute names are bare only for identifiers that are not keywords", () => {
+  assert.is(nixAttrName("mem"), "mem");
+  assert.is(nixAttrName("cloud-hypervisor"), "cloud-hypervisor");
+  assert.is(nixAttrName("a'b_c"), "a'b_c");
+  assert.is(nixAttrName("2fa-slot-1"), '"2fa-slot-1"');
+  assert.is(nixAttrName("my.app"), '"my.app"');
+  assert.is(nixAttrName("with space"), '"with space"');
+  assert.is(nixAttrName("${x}"), '"\\${x}"');
+  for (const kw of ["if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"]) assert.is(nixAttrName(kw), `"${kw}"`);
+  assert.is(nixAttrName(""), '""');
+});
+
+test("attributes are sorted and indented by two spaces; short scalar lists stay on one line", () => {
+  const text = printNix(
+    attrs([
+      entry("zeta", int(1)),
+      entry(["alpha", "beta"], list([int(22), int(8080)])),
+      entry("mid", attrs([entry("b", bool(false)), entry("a", nul)])),
+      entry("empty", list([])),
+      entry("none", attrs([])),
+    ]),
+  );
+  assert.is(text, ["{", "  alpha.beta = [ 22 8080 ];", "  empty = [ ];", "  mid = {", "    a = null;", "    b = false;", "  };", "  none = { };", "  zeta = 1;", "}"].join("\n"));
+});
+
+test("the order of entries does not change the output", () => {
+  const es = [entry("b", int(2)), entry("a", int(1)), entry(["c", "d"], str("x")), entry(["c", "a"], str("y"))];
+  const one = printNix(attrs(es));
+  const two = printNix(attrs([...es].reverse()));
+  assert.is(one, two);
+});
+
+test("comments trail one-line values, precede multi-line ones, and cannot escape their line", () => {
+  const text = printNix(
+    attrs([
+      entry("mem", int(4096), "agent.toml:3"),
+      entry("shares", list([{ value: attrs([entry("tag", str("w"))]), comment: "agent.toml:9" }]), "evil\nname = 1;"),
+    ]),
+  );
+  assert.match(text, "mem = 4096; # agent.toml:3\n");
+  assert.match(text, "  # evil name = 1;\n  shares = [\n    # agent.toml:9\n    {\n");
+  assert.not.match(text, "\nname = 1;");
+});
+
+test("duplicate or overlapping attribute paths are a bug, not output", () => {
+  assert.throws(() => printNix(attrs([entry("a", int(1)), entry("a", int(2))])), /defined twice/);
+  assert.throws(() => printNix(attrs([entry("a", attrs([])), entry(["a", "b"], int(2))])), /defined twice/);
+  assert.not.throws(() => printNix(attrs([entry(["a", "b"], int(1)), entry(["a", "c"], int(2)), entry("ab", int(3))])));
+});
+
+test("paths print as literals when they can, else as ./. + string", () => {
+  assert.is(printNix(nixPath("./vms/a-slot-1.nix")), "./vms/a-slot-1.nix");
+  assert.is(printNix(nixPath("./vms/a b.nix")), '(./. + "/vms/a b.nix")');
+  assert.is(printNix(nixPath("./${x}.nix")), '(./. + "/\\${x}.nix")');
+  assert.throws(() => printNix(nixPath("/abs/file.nix")), /relative/);
+});
+
+test("integers are safe integers; negatives are parenthesised", () => {
+  assert.is(printNix(list([int(-5), int(3)])), "[ (-5) 3 ]");
+  assert.throws(() => printNix(int(1.5)), /not a Nix integer/);
+  assert.throws(() => printNix(int(2 ** 60)), /not a Nix integer/);
+});
+
+test("functions print a module header", () => {
+  assert.is(printNix(fn(["lib"], attrs([entry("a", int(1))]))), "{ lib, ... }:\n{\n  a = 1;\n}");
+  assert.is(printNix(fn([], attrs([]))), "{ ... }:\n{ }");
+  assert.throws(() => printNix(fn(["in"], attrs([]))), /bad argument/);
+});
+
+test("file headers are comment lines", () => {
+  assert.is(renderNixFile(["Generated by sbx", "two\nlines"], attrs([])), "# Generated by sbx\n# two lines\n{ }\n");
+});
+
+// --- the real thing -------------------------------------------------------------------
+
+const HAVE_NIX = nixOrSkip("Nix emitter round trips");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sbx-nix-emitter-"));
+const write = (name: string, text: string) => {
+  const f = path.join(tmp, name);
+  fs.mkdirSync(path.dirname(f), { recursive: true });
+  fs.writeFileSync(f, text);
+  return f;
+};
+
+test("nasty strings survive a round trip through nix-instantiate --eval --strict --json", () => {
+  if (!HAVE_NIX) return;
+  const f = write("strings.nix", renderNixFile(["round trip"], list(NASTY.map(str))));
+  assert.is(nixParse(f).status, 0, nixParse(f).stderr);
+  assert.equal(jsonOf(nixEvalJson({ file: f })), NASTY);
+});
+
+test("nasty attribute names survive a round trip and keep their values", () => {
+  if (!HAVE_NIX) return;
+  const names = [...NASTY.filter((s) => s !== ""), "if", "or", "2fa-slot-1", "my.app", "ok_name", "a'b"];
+  const expected: Record<string, number> = {};
+  names.forEach((n, i) => (expected[n] = i));
+  const f = write("names.nix", renderNixFile([], attrs(names.map((n, i) => entry(n, int(i), `comment ${n}`)))));
+  assert.equal(jsonOf(nixEvalJson({ file: f })), expected);
+});
+
+test("nested attribute paths, lists, null, bools and negative numbers evaluate as built", () => {
+  if (!HAVE_NIX) return;
+  const v = attrs([
+    entry(["microvm", "forwardPorts"], list([attrs([entry(["host", "port"], int(22201)), entry(["guest", "port"], int(22)), entry("from", str("host"))])])),
+    entry(["microvm", "mem"], int(4096), "agent.toml:2"),
+    entry("flags", list([bool(true), bool(false), nul, int(-7), list([]), attrs([])])),
+  ]);
+  const f = write("nested.nix", renderNixFile(["nested"], v));
+  assert.equal(jsonOf(nixEvalJson({ file: f })), {
+    flags: [true, false, null, -7, [], {}],
+    microvm: { forwardPorts: [{ from: "host", guest: { port: 22 }, host: { port: 22201 } }], mem: 4096 },
+  });
+});
+
+test("paths with odd characters resolve relative to the file", () => {
+  if (!HAVE_NIX) return;
+  write("vms/odd name ${x}.nix", "{ ok = true; }\n");
+  write("vms/plain-1.nix", "{ ok = 1; }\n");
+  const f = write("paths.nix", renderNixFile([], attrs([entry("odd", nixPath("./vms/odd name ${x}.nix")), entry("plain", nixPath("./vms/plain-1.nix"))])));
+  const r = nixEvalJson({ expr: `let m = import ${f}; in { odd = (import m.odd).ok; plain = (import m.plain).ok; name = baseNameOf (toString m.odd); }` });
+  assert.equal(jsonOf(r), { odd: true, plain: 1, name: "odd name ${x}.nix" });
+});
+
+test("a module header evaluates as a function of its arguments", () => {
+  if (!HAVE_NIX) return;
+  const f = write("fn.nix", renderNixFile([], fn(["lib"], attrs([entry("x", str("${lib}"))]))));
+  assert.equal(jsonOf(nixEvalJson({ expr: `(import ${f}) { lib = "unused"; config = null; }` })), { x: "${lib}" });
+});
+
+test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+test.run();
