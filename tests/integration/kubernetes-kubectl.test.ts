@@ -29,8 +29,18 @@ interface Rule {
   sleepMs?: number;
 }
 
+const tmpDirs: string[] = [];
+function tmp(prefix: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tmpDirs.push(d);
+  return d;
+}
+test.after(() => {
+  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
 function standIn(rules: Rule[] = [], timeoutMs = 20_000): { call: KubectlCall; calls: () => { argv: string[]; stdin: string }[] } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sbx-fake-kubectl-"));
+  const dir = tmp("sbx-fake-kubectl-");
   fs.writeFileSync(path.join(dir, "responses.json"), JSON.stringify(rules));
   const run = processRunner({ bin: FAKE, defaultTimeoutMs: timeoutMs, env: { ...process.env, FAKE_KUBECTL_DIR: dir } });
   const calls = () => {
@@ -276,7 +286,7 @@ flagTest("the real kubectl client accepts every argv sbx builds (Debian kubectl,
   await deleteObjects(call, [{ apiVersion: "apps/v1", kind: "Deployment", name: "old", namespace: "ns", labels: {}, object: {} }], 5);
   await waitReady(call, [...p.objects, ...plan("agent-persist").objects], 5);
   assert.equal([...new Set(argvs.map((a) => a.argv[2]))], ["apply", "get", "delete", "--namespace"]);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sbx-kubeconfig-"));
+  const dir = tmp("sbx-kubeconfig-");
   const kubeconfig = path.join(dir, "config");
   fs.writeFileSync(
     kubeconfig,
