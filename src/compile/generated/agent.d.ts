@@ -130,11 +130,38 @@ export interface AgentConfig {
        */
       state_version?: string;
     };
+    /**
+     * Run the agent as a Pod (kubectl apply --server-side, field manager sbx).
+     */
     kubernetes?: {
+      /**
+       * kubeconfig context (`kubectl config get-contexts`). A profile's placement k8s://<context>/<namespace> may set it instead.
+       */
       context?: string;
+      /**
+       * A namespace shared with other sandboxes: sbx labels its objects and deletes only those. Unset: sbx creates a namespace of the sandbox's own (sbx-<instance>) and deletes it on destroy.
+       */
       namespace?: string;
+      /**
+       * StorageClass of the workspace volume when persist = true. Unset: the cluster's default class.
+       */
       storage_class?: string;
+      /**
+       * Size requested for the workspace volume when persist = true (a Kubernetes quantity).
+       */
+      volume_size?: string;
+      /**
+       * Container image of the agent's Pod.
+       */
       image?: string;
+      /**
+       * Where the workspace volume is mounted in the agent's container.
+       */
+      workspace?: string;
+      /**
+       * Overrides the image's entrypoint (Kubernetes `command`).
+       */
+      command?: string[];
     };
   };
   proxy?: {
