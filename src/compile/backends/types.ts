@@ -3,6 +3,7 @@
 import type { Diagnostic } from "../diagnostics.js";
 import type { ResolvedConfig, SourceReader } from "../config.js";
 import type { Resource } from "../../kinds/spec.js";
+import type { PortSpec } from "../ports.js";
 
 export interface Roots {
   worktree: string;
@@ -42,4 +43,6 @@ export interface BuildResult {
 export interface Backend {
   readonly name: string;
   build(config: ResolvedConfig, ctx: BuildContext, ports: Record<string, number>): BuildResult;
+  /** Ports the backend adds to the slot without [sandbox.ports] declaring them (microvm: SSH_PORT). */
+  extraPorts?(config: ResolvedConfig): PortSpec[];
 }
