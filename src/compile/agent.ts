@@ -58,6 +58,12 @@ function winning(merged: Merged | undefined, p: OptionPath): { value: string; de
   return { value: opt.value, defs: opt.defs.filter((d) => d.priority === opt.highestPriority), priority: opt.highestPriority };
 }
 
+/** `- In `agent.toml:3:8' (project, priority 100): backend.type = "microvm"`. */
+function defLine(d: Def, option: string): string {
+  const marker = "\u0001";
+  return showDef({ ...d, value: marker }).replace(JSON.stringify(marker), `${option} = ${JSON.stringify(d.value)}`);
+}
+
 function rangeOf(merged: Merged, p: OptionPath): SourceRange | undefined {
   const l = locate(merged, p);
   return l && l.pos.line > 0 ? { file: l.file, start: l.pos } : undefined;
@@ -94,7 +100,7 @@ export function chooseBackend(o: { infra: Merged; agent?: Merged; repoAgent: boo
           address: "backend.type",
           detail:
             `agent.toml's [backend] type and infra.toml's sandbox.backend choose the sandbox's backend, and they disagree at priority ${ib.priority}:\n` +
-            [...ab.defs.map((d) => showDef({ ...d, value: `backend.type = ${JSON.stringify(d.value)}` })), ...ib.defs.map((d) => showDef({ ...d, value: `sandbox.backend = ${JSON.stringify(d.value)}` }))].join("\n") +
+            [...ab.defs.map((d) => defLine(d, "backend.type")), ...ib.defs.map((d) => defLine(d, "sandbox.backend"))].join("\n") +
             "\nRemove one of them, or make them agree.",
         }),
       ],
