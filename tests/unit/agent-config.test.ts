@@ -115,7 +115,8 @@ test("agent settings the backend cannot honour are one located warning, never dr
 test("an error inside [[backend.microvm.shares]] points at the key, also when a profile's shares come first", () => {
   const agent = '[[backend.microvm.shares]]\ntag = "data"\nsource = "data"\nmount_point = "data"\n';
   const profile = 'id = "p"\nversion = 1\n[[defaults.agent.backend.microvm.shares]]\ntag = "cache"\nsource = "/c"\nmount_point = "/cache"\n';
-  for (const files of [{ "agent.toml": agent }, { "agent.toml": `profile = "p"\n${agent}`, "profiles/p.toml": profile }]) {
+  const cases: Record<string, string>[] = [{ "agent.toml": agent }, { "agent.toml": `profile = "p"\n${agent}`, "profiles/p.toml": profile }];
+  for (const files of cases) {
     const { config } = ok(files);
     const built = buildGraph(config, { slot: 1, configRel: "", instanceId: "i", roots: { worktree: "/repo", main: "/repo", state: "/state" }, sourceDir: "/repo", reader: { read: () => undefined } });
     const d = built.diags.find((x) => x.summary === "Mount point is not absolute")!;
