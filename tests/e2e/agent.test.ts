@@ -4,7 +4,9 @@
 // nixos-rebuild, journalctl and ssh on PATH that record their calls).
 
 import * as fs from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
 import * as net from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -13,7 +15,7 @@ import type { Plan } from "../../src/plan/model.js";
 import { CHECKER } from "../helpers/microvm-cases.js";
 import { NIX_VERSION, nixOrSkip } from "../helpers/nix.js";
 import { standinHost, type StandinHost } from "../helpers/nixos-standin.js";
-import { addWorktree, makeRepo, newHome, readRegistry, sbx, walk } from "../helpers/sbx.js";
+import { addWorktree, makeRepo, newHome, portOpen, readRegistry, sbx, tmpdir, walk } from "../helpers/sbx.js";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHN0YW5kLWluIGtleSBmb3Igc2J4IHRlc3Rz test@sbx";
 const AGENT = `[defaults]\nmemory = 4096\nvcpus = 2\n\n[backend]\ntype = "microvm"\n\n[backend.microvm]\nssh_authorized_keys = ["${KEY}"]\n`;
@@ -219,6 +221,64 @@ test("sbx ssh and sbx exec run ssh to 127.0.0.1 on the VM's SSH port as the gues
     [...common, "-t", "-L", "8080:localhost:8080", "agent@127.0.0.1", `cd '/workspace' && exec "$SHELL" -l`],
     [...common, "agent@127.0.0.1", `cd '/workspace' && exec 'ls' '-la' 'it'\\''s here'`],
   ]);
+  assert.is((await run(["destroy", "--auto-approve"])).code, 0);
+});
+
+/** A loopback sshd on `port` accepting `key` for the current user; undefined (with the reason) when it cannot run here. */
+async function loopbackSshd(port: number, dir: string): Promise<{ key: string; stop: () => void } | string> {
+  if (!fs.existsSync("/usr/sbin/sshd") || spawnSync("ssh", ["-V"]).error) return "no OpenSSH (sshd and ssh)";
+  const madeRun = !fs.existsSync("/run/sshd");
+  if (madeRun) {
+    if (process.getuid?.() !== 0) return "sshd needs /run/sshd, which only root may create";
+    fs.mkdirSync("/run/sshd", { mode: 0o755 });
+  }
+  for (const k of ["host_key", "id"]) spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, k)]);
+  fs.copyFileSync(path.join(dir, "id.pub"), path.join(dir, "authorized_keys"));
+  const conf = [`Port ${port}`, "ListenAddress 127.0.0.1", `HostKey ${dir}/host_key`, `AuthorizedKeysFile ${dir}/authorized_keys`, `PidFile ${dir}/sshd.pid`, "UsePAM no", "StrictModes no", "PermitRootLogin prohibit-password", "PasswordAuthentication no"];
+  fs.writeFileSync(path.join(dir, "sshd_config"), conf.join("\n") + "\n");
+  const child = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", path.join(dir, "sshd_config")], { stdio: "ignore" });
+  const end = Date.now() + 5000;
+  while (Date.now() < end && !(await portOpen(port))) await new Promise((r) => setTimeout(r, 50));
+  return {
+    key: path.join(dir, "id"),
+    stop: () => {
+      child.kill("SIGTERM");
+      if (madeRun) fs.rmSync("/run/sshd", { recursive: true, force: true });
+    },
+  };
+}
+
+test("sbx exec and sbx ssh reach the guest over real SSH: the OpenSSH client (a wrapper ssh on PATH adds the test key) and a loopback sshd standing in for the guest (stand-in NixOS host)", async () => {
+  const h = standinHost();
+  const repo = makeRepo({ "README": "hello\n" });
+  const user = os.userInfo().username;
+  // The loopback "guest" has no /workspace: the worktree's own path stands in for it.
+  fs.writeFileSync(path.join(repo, "agent.toml"), `${AGENT}user = "${user}"\nworkspace_mount = "${repo}"\n`);
+  const home = newHome();
+  const run = (args: string[]) => sbx(args, { cwd: repo, home, env: h.env });
+  assert.is((await run(["apply", "--auto-approve"])).code, 0);
+  const vm = vmOf(planOf((await run(["plan", "--json"])).stdout));
+  const sshd = await loopbackSshd(vm.port, tmpdir("sbx-sshd-"));
+  if (typeof sshd === "string") {
+    console.warn(`\n!!! SKIPPING the real SSH check: ${sshd} !!!\n`);
+    await run(["destroy", "--auto-approve"]);
+    return;
+  }
+  try {
+    const bin = path.join(h.root, "ssh-wrapper");
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, "ssh"), `#!/bin/sh\n# Test wrapper: the real ssh with the test key.\nexec ${spawnSync("sh", ["-c", "command -v ssh"], { encoding: "utf8" }).stdout.trim()} -i ${sshd.key} -o IdentitiesOnly=yes "$@"\n`, { mode: 0o755 });
+    const env = { ...h.env, PATH: `${bin}:${h.env.PATH}` };
+    const ex = await sbx(["exec", "--", "sh", "-c", 'pwd; printf "%s|" "$@"; cat README', "sh", "it's a b", "$HOME"], { cwd: repo, home, env });
+    assert.is(ex.code, 0, ex.stderr);
+    assert.is(ex.stdout, `${repo}\nit's a b|$HOME|hello\n`, "each word arrives as given, in the workspace");
+    const failing = await sbx(["exec", "--", "sh", "-c", "exit 3"], { cwd: repo, home, env });
+    assert.is(failing.code, 3);
+    const login = await sbx(["ssh", "--", "-T"], { cwd: repo, home, env });
+    assert.is(login.code, 0, login.stderr);
+  } finally {
+    sshd.stop();
+  }
   assert.is((await run(["destroy", "--auto-approve"])).code, 0);
 });
 
