@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { CHECKER, type HostProjection } from "../helpers/microvm-cases.js";
+import { CHECKER, type HostProjection, type RealProjection } from "../helpers/microvm-cases.js";
 import { jsonOf, nixEvalJson, nixOrSkip, nixParse } from "../helpers/nix.js";
 import { makeRepo, newHome, sbx, tmpdir, walk } from "../helpers/sbx.js";
 
@@ -60,6 +60,25 @@ test("compile --slot 1 and --slot 2 give different VM names, interface ids, MACs
   assert.equal(ports(ga), [22201, 18090]);
   assert.equal(ports(gb), [22202, 18100]);
   assert.equal(ga.nixos.networking.firewall.allowedTCPPorts, [22, 8080], "the guest firewall opens the forwarded ports");
+});
+
+const REAL = { microvm: process.env.SBX_MICROVM_SRC, lib: process.env.SBX_NIXPKGS_LIB };
+test("compile --out of an agent-only repository passes the real microvm.nix options and assertions (SBX_MICROVM_SRC, SBX_NIXPKGS_LIB)", async () => {
+  if (!HAVE_NIX) return;
+  if (!(REAL.microvm && REAL.lib)) {
+    console.warn("\n!!! SKIPPING the compile --out check against the real microvm.nix: set SBX_MICROVM_SRC and SBX_NIXPKGS_LIB (docs/microvm.md) !!!\n");
+    return;
+  }
+  const repo = makeRepo({ "agent.toml": "[defaults]\nmemory = 3072\n" });
+  const { out, vm } = await compile(repo);
+  const r = jsonOf(
+    nixEvalJson({
+      file: path.join(CHECKER, "check-real.nix"),
+      argstr: { nixpkgsLib: REAL.lib, microvm: REAL.microvm, name: vm, vm: path.join(out, "vms", `${vm}.nix`), extras: path.join(out, "vms", `${vm}.extras.nix`), host: path.join(out, "host.nix") },
+    }),
+  ) as RealProjection;
+  assert.is(r.vm.mem, 3072);
+  assert.equal(Object.keys(r.host), [vm]);
 });
 
 test("validate and env work for an agent-only repository; SSH_PORT lands in the sandbox env", async () => {
