@@ -158,7 +158,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
   const found = findConfigDir(paths, reader);
   if (!found) {
     diags.push(
-      error("No infra.toml found", {
+      error("No infra.toml or agent.toml found", {
         detail: `Looked in ${displayPath(paths, paths.cwd)} and its parents up to the git top level for infra.toml, .devops-ai/infra.toml or agent.toml. Create one (see examples/quickstart/infra.toml, or README "Agent sandboxes" for agent.toml) or run sbx with -C DIR.`,
       }),
     );

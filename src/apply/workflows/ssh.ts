@@ -68,13 +68,16 @@ export async function sshInto(inst: Instance, req: SshRequest): Promise<{ code?:
   if (!open.ok)
     return { diags: [error(`Nothing answers on ${vm.ssh!.address}:${port}`, { code: "usage", detail: `The SSH port of ${vm.name} is closed (${open.error}). Is the VM running? See \`sbx status\`; \`sbx apply\` starts it.` })] };
   const argv = sshArgv(vm, req);
-  return new Promise((resolve) => {
+  // Ctrl-C belongs to ssh (and the command it runs): sbx waits for its exit status.
+  const ignore = (): void => undefined;
+  process.on("SIGINT", ignore);
+  return new Promise<{ code?: number; diags: Diagnostic[] }>((resolve) => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: "inherit", env: inst.opts.env });
     child.once("error", (e: NodeJS.ErrnoException) =>
       resolve({ diags: [error(e.code === "ENOENT" ? "ssh is not installed" : `Cannot run ssh: ${e.message}`, { code: "usage", detail: "sbx ssh and sbx exec run the OpenSSH client (ssh) on PATH." })] }),
     );
     child.once("exit", (code, signal) => resolve({ code: code ?? (signal ? 128 + (signalNumber(signal) ?? 1) : 1), diags: [] }));
-  });
+  }).finally(() => process.off("SIGINT", ignore));
 }
 
 function signalNumber(s: NodeJS.Signals): number | undefined {

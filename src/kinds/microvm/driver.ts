@@ -27,9 +27,10 @@ async function run(ctx: DriverContext, argv: string[], timeoutMs: number): Promi
   return r;
 }
 
-/** `systemctl is-active microvm@<name>`: active, inactive, failed, activating... */
+/** `systemctl is-active microvm@<name>`: active, inactive, failed, activating... (no systemd: nothing runs). */
 async function activeState(ctx: DriverContext, name: string): Promise<string> {
-  const r = await run(ctx, ["systemctl", "is-active", unitOf(name)], 30_000);
+  const r = await ctx.target.run(["systemctl", "is-active", unitOf(name)], { env: ctx.env, timeoutMs: 30_000 });
+  if (r.notFound) return "not running (no systemctl on this host)";
   return r.stdout.trim().split("\n")[0] || (r.exitCode === 0 ? "active" : "inactive");
 }
 
@@ -84,7 +85,11 @@ export const microvmDriver: Driver<MicrovmAttrs> & Preflight<MicrovmAttrs> & Sta
   async delete(ctx, prior) {
     const a = prior.attrs;
     const unit = unitOf(a.name);
-    const s = await run(ctx, ["systemctl", "stop", unit], 10 * 60_000);
+    const s = await ctx.target.run(["systemctl", "stop", unit], { env: ctx.env, timeoutMs: 10 * 60_000 });
+    if (s.notFound) {
+      ctx.log(`${prior.address}: no systemctl on this host, so microvm@${a.name} cannot be running here; nothing to stop.`);
+      return;
+    }
     // A unit the host no longer knows is not running: that is stopped too.
     if (s.exitCode !== 0 && UP.has(await activeState(ctx, a.name)))
       throw new DriverError(`systemctl stop ${unit} failed`, [`${prior.address}: systemctl stop ${unit} failed (exit ${s.exitCode}):`, ...lastLines(ctx, s, 5)], "provision");
