@@ -94,4 +94,13 @@ test("validate and env work for an agent-only repository; SSH_PORT lands in the 
   assert.is(doc.env.SSH_PORT, "22201");
 });
 
+test("plan on any machine shows microvm warnings at their agent.toml line and exits 0", async () => {
+  const repo = makeRepo({ "agent.toml": "[defaults]\nvcpus = 2\nmemory = 2048\n" });
+  const home = newHome();
+  const r = await sbx(["plan"], { cwd: repo, home, env: { XDG_CONFIG_HOME: path.join(home, "xdg") } });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, "agent.toml:3:10: warning: QEMU hangs with exactly 2048 MiB of memory\n     3 | memory = 2048\n       |          ^");
+  assert.not.match(r.stderr, /\n\s+at /);
+});
+
 test.run();

@@ -72,6 +72,15 @@ test("backend: agent.toml beside infra.toml picks microvm; [backend] type and sa
   assert.match(d.detail!, "- In `infra.toml:4:11' (project, priority 100): sandbox.backend = \"process\"");
 });
 
+test("infra.toml's [services] beside an agent.toml are not run by the microvm backend, and it says so at the service", () => {
+  const { config } = ok({ "infra.toml": INFRA + SERVICES, "agent.toml": "[defaults]\nvcpus = 2\n" });
+  const built = buildGraph(config, { slot: 1, configRel: "", instanceId: "i", roots: { worktree: "/repo", main: "/repo", state: "/s" }, sourceDir: "/repo", reader: { read: () => undefined } });
+  assert.equal(
+    built.diags.map((d) => [d.severity, d.summary, d.range]),
+    [["warning", "[services] is not run by the microvm backend", { file: "infra.toml", start: { line: 3, col: 1 } }]],
+  );
+});
+
 test("backend: the better priority wins between the two files (a profile's default yields, --set forces)", () => {
   const profile = { "profiles/vm.toml": 'id = "vm"\nversion = 1\nbackend = "microvm"\n' };
   const p = ok({ "infra.toml": `profile = "vm"\n${INFRA}${SERVICES}`, ...profile, "agent.toml": '[backend]\ntype = "microvm"\n' });

@@ -4,7 +4,7 @@
 
 import * as posix from "node:path/posix";
 import type { Diagnostic, SourceRange } from "../diagnostics.js";
-import { hasErrors } from "../diagnostics.js";
+import { hasErrors, warning } from "../diagnostics.js";
 import { locate } from "../merge.js";
 import { buildMicrovmSpec, MICROVM_DEFAULTS, microvmArtifacts, sshPortSpec, SSH_PORT_NAME, type Locate } from "../microvm/index.js";
 import type { OptionPath } from "../path.js";
@@ -13,7 +13,7 @@ import type { NixGuestAttrs } from "../../kinds/nix-guest/kind.js";
 import type { NixHostAttrs } from "../../kinds/nix-host/kind.js";
 import { addressOf, asResource, type Resource } from "../../kinds/spec.js";
 import type { ResolvedConfig } from "../config.js";
-import { buildInput, commonResources, healthGate } from "./common.js";
+import { buildInput, commonResources, healthGate, where } from "./common.js";
 import type { Backend, Url } from "./types.js";
 
 /** Where an agent option is defined: its winning definition, a key inside a [[table]] included. */
@@ -33,6 +33,14 @@ export const microvmBackend: Backend = {
     const common = commonResources(input, diags);
     const resources: Resource[] = [...common.resources];
     const agent = config.agent ?? {};
+    const services = Object.keys(config.infra.services ?? {}).sort();
+    if (services.length)
+      diags.push(
+        warning(`[services] ${services.length === 1 ? "is" : "are"} not run by the microvm backend`, {
+          range: where(config.infraMerged, ["services", services[0]!], input.file),
+          detail: `${services.map((n) => `services.${n}`).join(", ")}: the microvm backend starts the agent's VM only. To run them as local processes instead, set sandbox.backend = "process" in infra.toml (agent.toml's settings are then ignored, with a warning).`,
+        }),
+      );
     const built = buildMicrovmSpec({ agent, project: config.infra.project?.name ?? "sandbox", slot: ctx.slot, ports, worktree: ctx.roots.worktree, locate: agentLocate(config) });
     diags.push(...built.diags);
     if (hasErrors(built.diags)) return { resources, diags, urls: [], env: common.sandboxEnv, texts: new Map() };
