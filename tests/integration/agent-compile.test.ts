@@ -18,7 +18,7 @@ async function compile(repo: string, slot?: number): Promise<{ out: string; vm: 
   assert.is(r.code, 0, r.stderr);
   assert.equal(walk(home), [], "compile needs no host state");
   const nix = walk(out).filter((f) => f.endsWith(".nix"));
-  assert.is(nix.length, 3, nix.join(", "));
+  assert.is(nix.length, 4, nix.join(", "));
   for (const f of nix) {
     const p = nixParse(f);
     assert.is(p.status, 0, `${f}:\n${p.stderr}`);
@@ -28,6 +28,8 @@ async function compile(repo: string, slot?: number): Promise<{ out: string; vm: 
   assert.is(vms.length, 1);
   assert.ok(fs.existsSync(path.join(out, "vms", `${vms[0]}.nix`)));
   assert.ok(fs.existsSync(path.join(out, "vms", `${vms[0]}.extras.nix`)));
+  // The alternative for hosts with keystone's NixOS module checks against keystone's options.
+  jsonOf(nixEvalJson({ file: CHECKER, argstr: { keystone: path.join(out, "keystone-agent.nix") } }));
   return { out, vm: vms[0]!, host };
 }
 

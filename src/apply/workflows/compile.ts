@@ -91,6 +91,7 @@ export function compileProject(cwd: string, sets: readonly string[], env: NodeJS
   };
   const artefacts: Artefact[] = [{ path: "compiled.json", content: stableStringify(doc) + "\n" }];
   for (const r of built.resources) artefacts.push(...(KINDS.get(r.type)?.artefacts?.(r) ?? []));
+  artefacts.push(...(built.artefacts ?? []));
   return { doc, artefacts, diags, texts: loaded.texts };
 }
 

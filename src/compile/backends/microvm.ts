@@ -6,7 +6,7 @@ import * as posix from "node:path/posix";
 import type { Diagnostic, SourceRange } from "../diagnostics.js";
 import { hasErrors, warning } from "../diagnostics.js";
 import { locate } from "../merge.js";
-import { buildMicrovmSpec, MICROVM_DEFAULTS, microvmArtifacts, sshPortSpec, SSH_PORT_NAME, type Locate } from "../microvm/index.js";
+import { buildMicrovmSpec, keystoneArtifact, MICROVM_DEFAULTS, microvmArtifacts, sshPortSpec, SSH_PORT_NAME, type Locate } from "../microvm/index.js";
 import type { OptionPath } from "../path.js";
 import type { MicrovmAttrs } from "../../kinds/microvm/kind.js";
 import type { NixGuestAttrs } from "../../kinds/nix-guest/kind.js";
@@ -68,6 +68,8 @@ export const microvmBackend: Backend = {
     const urls: Url[] = spec.forwardPorts.map((f) => ({ name: f.name === SSH_PORT_NAME ? "ssh" : f.name, url: f.name === SSH_PORT_NAME ? `ssh://${spec.guest.user}@${f.hostAddress}:${f.hostPort}` : `${f.proto}://${f.hostAddress}:${f.hostPort}` }));
     const gate = healthGate(input, diags, [vmAddr]);
     if (gate) resources.push(gate);
-    return { resources, diags, urls, env: common.sandboxEnv, texts: new Map() };
+    // For hosts that use keystone's NixOS module instead: its keystone.agent.* block (compile --out only).
+    const keystone = keystoneArtifact(agent, agentLocate(config));
+    return { resources, diags, urls, env: common.sandboxEnv, texts: new Map(), artefacts: [{ path: keystone.value.path, content: keystone.value.text }] };
   },
 };

@@ -2,7 +2,7 @@
 
 import type { Diagnostic } from "../diagnostics.js";
 import type { ResolvedConfig, SourceReader } from "../config.js";
-import type { Resource } from "../../kinds/spec.js";
+import type { Artefact, Resource } from "../../kinds/spec.js";
 import type { PortSpec } from "../ports.js";
 
 export interface Roots {
@@ -38,6 +38,8 @@ export interface BuildResult {
   env: Record<string, string>;
   /** Texts of the extra files read (shown under located errors), by display name. */
   texts: Map<string, string>;
+  /** Files for `compile --out` that belong to no resource (microvm: keystone-agent.nix). */
+  artefacts?: Artefact[];
 }
 
 export interface Backend {
