@@ -19,6 +19,7 @@ import { diffResources } from "../../src/plan/diff.js";
 import { addWorktree, makeRepo, newHome, ROOT, SERVER_JS } from "../helpers/sbx.js";
 import { freePortBase } from "../helpers/ports.js";
 import { dockerAvailable } from "../helpers/docker.js";
+import { standinHost } from "../helpers/nixos-standin.js";
 
 // Unique per run: other checkouts may run this suite against the same Docker engine at once.
 const PROJECT = `confcompose-${process.pid}`;
@@ -37,6 +38,8 @@ interface Harness {
 
 interface Case {
   kind: string;
+  /** Said in the test titles: what stands in for the real thing. */
+  note?: string;
   /** Skip with a reason, or undefined to run. */
   unavailable?: () => string | undefined;
   make(): Promise<Harness>;
@@ -179,6 +182,59 @@ const cases: Case[] = [
       };
     },
   },
+  ...(["nix.guest", "nix.host"] as const).map(
+    (kind): Case => ({
+      kind,
+      note: "stand-in NixOS host",
+      // Module files on a stand-in NixOS host: a temp root reached through SBX_TEST_HOST_ROOT.
+      async make() {
+        const home = newHome();
+        const host = standinHost();
+        const ctx = context(home, home, home, `conf-${kind}`, { env: { ...process.env, ...host.env } });
+        const dir = "/etc/nixos/sbx/conf-slot-1";
+        const attrs = (v: string) => (kind === "nix.guest" ? { vm: "conf-slot-1", dir, guest: `{ microvm.mem = ${v}; }\n`, extras: "{ }\n" } : { vm: "conf-slot-1", dir, content: `{ microvm.vms.conf-slot-1.autostart = ${v}; }\n` });
+        const address = kind === "nix.guest" ? 'nix.guest["conf-slot-1"]' : "nix.host";
+        const file = path.join(host.root, dir, kind === "nix.guest" ? "vms/conf-slot-1.nix" : "host.nix");
+        return {
+          ctx,
+          desired: { address, type: kind, attrs: attrs(kind === "nix.guest" ? "4096" : "false"), dependsOn: [] },
+          changed: { address, type: kind, attrs: attrs(kind === "nix.guest" ? "8192" : "true"), dependsOn: [] },
+          tamper: async () => fs.writeFileSync(file, "# edited by hand\n"),
+          exists: async () => fs.existsSync(file),
+          cleanup: async () => {
+            fs.rmSync(home, { recursive: true, force: true });
+            fs.rmSync(host.root, { recursive: true, force: true });
+          },
+        };
+      },
+    }),
+  ),
+  {
+    kind: "microvm",
+    note: "stand-in NixOS host",
+    // A stand-in NixOS host: recording systemctl and nixos-rebuild on PATH (no NixOS here).
+    async make() {
+      const home = newHome();
+      const host = standinHost();
+      const ctx = context(home, home, home, "conf-microvm", { env: { ...process.env, ...host.env } });
+      // The stand-in nixos-rebuild declares the VMs whose host.nix exists.
+      const dir = "/etc/nixos/sbx/conf-slot-1";
+      fs.mkdirSync(path.join(host.root, dir), { recursive: true });
+      fs.writeFileSync(path.join(host.root, dir, "host.nix"), "{ }\n");
+      const attrs = (port: number) => ({ name: "conf-slot-1", dir, rebuild: ["nixos-rebuild", "switch"], ssh: { address: "127.0.0.1", port, user: "agent" }, ports: [port], workspace: "/workspace" });
+      return {
+        ctx,
+        desired: { address: "microvm.conf-slot-1", type: "microvm", attrs: attrs(22201), dependsOn: [] },
+        changed: { address: "microvm.conf-slot-1", type: "microvm", attrs: attrs(22202), dependsOn: [] },
+        tamper: async () => host.kill("conf-slot-1"),
+        exists: async () => host.active("conf-slot-1"),
+        cleanup: async () => {
+          fs.rmSync(home, { recursive: true, force: true });
+          fs.rmSync(host.root, { recursive: true, force: true });
+        },
+      };
+    },
+  },
 ];
 
 function stateOf(r: Resource, out: { output: Record<string, unknown>; attrs?: object }): StateResource {
@@ -186,7 +242,8 @@ function stateOf(r: Resource, out: { output: Record<string, unknown>; attrs?: ob
 }
 
 for (const c of cases) {
-  test(`${c.kind} driver: create, read, drift, update, delete, delete again`, async () => {
+  const title = `${c.kind} driver${c.note ? ` (${c.note})` : ""}`;
+  test(`${title}: create, read, drift, update, delete, delete again`, async () => {
     const why = c.unavailable?.();
     if (why) {
       if (process.env.SBX_REQUIRE_DOCKER) assert.unreachable(`${c.kind} conformance needs ${why}`);
@@ -214,7 +271,7 @@ for (const c of cases) {
     }
   });
 
-  test(`${c.kind} driver: a crash after the journal intent converges on the next run`, async () => {
+  test(`${title}: a crash after the journal intent converges on the next run`, async () => {
     const why = c.unavailable?.();
     if (why) {
       if (process.env.SBX_REQUIRE_DOCKER) assert.unreachable(`${c.kind} conformance needs ${why}`);

@@ -48,6 +48,12 @@ const LEGEND: [Action, string][] = [
 export const ACTION_ORDER: Action[] = ["delete", "replace", "update", "create", "read"];
 
 export function blockTitle(c: ResourceChange): string {
+  // A type may itself hold a dot (nix.guest): the name is what follows the type.
+  if (c.type.includes(".") && c.address.startsWith(c.type)) {
+    const rest = c.address.slice(c.type.length);
+    if (rest === "") return c.type;
+    if (/^\[".*"\]$/.test(rest)) return `${c.type} ${JSON.stringify(JSON.parse(rest.slice(1, -1)))}`;
+  }
   const m = /^([a-z_]+)(?:\.(.+)|\[(".*")\])$/.exec(c.address);
   const name = m ? (m[2] ?? (JSON.parse(m[3]!) as string)) : c.address;
   return `${c.type} ${JSON.stringify(name)}`;
