@@ -3,7 +3,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { killCurrent } from "./proc.mjs";
+import { abortMeasuring, killCurrent } from "./proc.mjs";
 
 const tasks = [];
 
@@ -17,8 +17,18 @@ export function onCleanup(name, fn) {
   };
 }
 
-/** Run every registered step, newest first; a failing step is reported and the rest still run. */
-export async function cleanupAll() {
+let running;
+
+/**
+ * Run every registered step, newest first; a failing step is reported and the rest still
+ * run. Single flight: a second caller (signal handler and main flow) gets the same promise.
+ */
+export function cleanupAll() {
+  running ??= runAll();
+  return running;
+}
+
+async function runAll() {
   let failures = 0;
   while (tasks.length) {
     const t = tasks.pop();
@@ -33,9 +43,14 @@ export async function cleanupAll() {
 }
 
 export function installSignalHandlers() {
+  let caught = false;
   for (const [sig, num] of [["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]]) {
-    process.once(sig, () => {
+    process.on(sig, () => {
+      if (caught) return console.error(`bench: ${sig} again; still cleaning up (SIGKILL to abandon it)`);
+      caught = true;
       console.error(`\nbench: ${sig}, cleaning up…`);
+      // Stop measuring first: no new step may start, the running one dies with its group.
+      abortMeasuring();
       killCurrent();
       cleanupAll().finally(() => process.exit(128 + num));
     });

@@ -3,7 +3,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { onCleanup } from "./cleanup.mjs";
+import { killProcessesUnder, onCleanup } from "./cleanup.mjs";
 import { measure, run } from "./proc.mjs";
 
 function quickstart(root, repoRoot) {
@@ -26,8 +26,15 @@ export async function coldStart(ctx) {
   const log = (name) => path.join(logs, `cold-${name}.log`);
   const node = process.execPath;
   // Bring the quickstart up once, so the plan below has something to compare (a no-op).
-  const down = () => measure({ cmd: node, args: [sbx, "destroy", "--auto-approve"], cwd: qs.dir, env: qsEnv, log: log("qs-destroy"), timeoutMs });
-  const drop = onCleanup("destroy the quickstart sandbox", down);
+  // --lock-timeout: an interrupted command may have left the instance lock for a few seconds.
+  const down = () => measure({ cmd: node, args: [sbx, "destroy", "--auto-approve", "--lock-timeout", "30s"], cwd: qs.dir, env: qsEnv, log: log("qs-destroy"), timeoutMs, cleanup: true });
+  const drop = onCleanup("destroy the quickstart sandbox", async () => {
+    try {
+      await down();
+    } finally {
+      killProcessesUnder(qs.dir);
+    }
+  });
   await measure({ cmd: node, args: [sbx, "apply", "--auto-approve"], cwd: qs.dir, env: qsEnv, log: log("qs-apply"), timeoutMs });
   const commands = [
     { key: "node", label: "`node -e 0`", cmd: node, args: ["-e", "0"], cwd: root, env },

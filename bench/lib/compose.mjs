@@ -88,9 +88,9 @@ export async function composeSection(ctx, { reps }) {
   const node = process.execPath;
   const compose = (args) => ({ cmd: cli[0], args: [...cli.slice(1), "-p", plainProject, "-f", "docker-compose.yml", "--env-file", "plain.env", ...args], cwd: w.plain });
   const undo = onCleanup("compose projects and containers", async () => {
-    await measure({ cmd: node, args: [sbx, "destroy", "--auto-approve", "--force"], cwd: w.wt, env: sbxEnv, log: path.join(logs, "compose-cleanup.log"), timeoutMs, allowFail: true });
+    await measure({ cmd: node, args: [sbx, "destroy", "--auto-approve", "--force", "--lock-timeout", "30s"], cwd: w.wt, env: sbxEnv, log: path.join(logs, "compose-cleanup.log"), timeoutMs, allowFail: true, cleanup: true });
     const c = compose(["down", "--volumes", "--remove-orphans"]);
-    await measure({ ...c, env, log: path.join(logs, "compose-cleanup-plain.log"), timeoutMs, allowFail: true });
+    await measure({ ...c, env, log: path.join(logs, "compose-cleanup-plain.log"), timeoutMs, allowFail: true, cleanup: true });
     const left = removeByProjectPrefix(prefix);
     if (left) console.error(`bench: removed ${left} leftover Docker objects of ${prefix}*`);
   });

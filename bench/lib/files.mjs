@@ -51,7 +51,7 @@ export async function filesSection(ctx, n, { reps, withTerraform }) {
   const sbxEnv = { ...env, SBX_HOME: w.home };
   const undo = onCleanup(`files-${n} workload`, async () => {
     if (holdsSlot(w.home))
-      await measure({ cmd: process.execPath, args: [sbx, "destroy", "--auto-approve", "--force"], cwd: w.wt, env: sbxEnv, log: path.join(logs, `files-${n}-cleanup.log`), timeoutMs, allowFail: true });
+      await measure({ cmd: process.execPath, args: [sbx, "destroy", "--auto-approve", "--force", "--lock-timeout", "30s"], cwd: w.wt, env: sbxEnv, log: path.join(logs, `files-${n}-cleanup.log`), timeoutMs, allowFail: true, cleanup: true });
     killProcessesUnder(w.dir);
     fs.rmSync(w.dir, { recursive: true, force: true });
   });

@@ -25,6 +25,13 @@ export const GNU_TIME = (() => {
 /** The child being measured right now, so a signal handler can kill its whole group. */
 let current;
 
+/** Set once the bench is interrupted: from then on only clean-up steps may run. */
+let aborted = false;
+
+export function abortMeasuring() {
+  aborted = true;
+}
+
 export function killCurrent() {
   if (!current?.pid) return;
   try {
@@ -54,7 +61,8 @@ export function tail(file, lines = 15) {
  * Run `cmd args` once. Resolves {ms, rssKb, code, log}; rejects on a timeout (after
  * killing the process group) and, unless allowFail, on a non-zero exit.
  */
-export function measure({ cmd, args, cwd, env, log, timeoutMs, allowFail = false }) {
+export function measure({ cmd, args, cwd, env, log, timeoutMs, allowFail = false, cleanup = false }) {
+  if (aborted && !cleanup) return Promise.reject(new CommandError(`interrupted before ${cmd} ${args.join(" ")}`, undefined));
   const rssFile = `${log}.rss`;
   const [file, argv] = GNU_TIME ? [GNU_TIME, ["-o", rssFile, "-f", "%M", cmd, ...args]] : [cmd, args];
   const fd = fs.openSync(log, "w");

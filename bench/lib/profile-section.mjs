@@ -31,7 +31,7 @@ export async function profileSection(ctx) {
   const version = await profileCommand({ sbx, args: ["--version"], cwd: root, env, runs: 10, dir: path.join(dir, "version"), timeoutMs, intervalUs: INTERVAL_US });
   const w = filesWorkload(path.join(root, "profile-workload"), PLAN_N);
   const wEnv = { ...env, SBX_HOME: w.home };
-  const down = () => measure({ cmd: process.execPath, args: [sbx, "destroy", "--auto-approve", "--force"], cwd: w.wt, env: wEnv, log: path.join(logs, "profile-destroy.log"), timeoutMs });
+  const down = () => measure({ cmd: process.execPath, args: [sbx, "destroy", "--auto-approve", "--force", "--lock-timeout", "30s"], cwd: w.wt, env: wEnv, log: path.join(logs, "profile-destroy.log"), timeoutMs, cleanup: true });
   const undo = onCleanup("profile workload", async () => {
     await down();
     killProcessesUnder(w.dir);
