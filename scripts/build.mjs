@@ -16,4 +16,4 @@ await build({
   legalComments: "none",
 });
 chmodSync("dist/sbx.mjs", 0o755);
-console.log("built dist/sbx.mjs");
+console.error("built dist/sbx.mjs"); // stderr: keeps `npm pack --json` (prepack builds) parseable

@@ -2,55 +2,13 @@
 // the tarball into a clean prefix, offline and without dev dependencies, then the
 // installed `sbx` runs --version, validate and the quickstart apply + destroy.
 
-import { spawn } from "node:child_process";
 import { builtinModules } from "node:module";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { cleanEnv, run } from "../helpers/run.js";
 import { makeRepo, newHome, ownedPids, portOpen, readRegistry, ROOT, tmpdir } from "../helpers/sbx.js";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** A child's env without the npm_* variables `npm test` sets, so nested npm calls behave as at a shell. */
-function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && k !== "FORCE_COLOR") env[k] = v;
-  // The node running these tests comes first, so the installed `#!/usr/bin/env node` uses it.
-  env.PATH = `${path.dirname(process.execPath)}${path.delimiter}${env.PATH ?? ""}`;
-  return { ...env, NO_COLOR: "1", ...extra };
-}
-
-/** Run a command in its own process group with a hard deadline; the whole group dies on timeout. */
-function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
-      }
-      reject(new Error(`${cmd} ${args.join(" ")} timed out after ${opts.timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, opts.timeoutMs);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
 
 const work = tmpdir("sbx-pack-");
 const prefix = path.join(work, "prefix");
@@ -62,22 +20,20 @@ let tarball = "";
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 test("npm pack builds (prepack) and yields a small tarball with only the bundle, schemas and README", async () => {
-  const r = await run("npm", ["pack", "--pack-destination", work, "--cache", npmCache], { cwd: ROOT, env: cleanEnv({}), timeoutMs: 180_000 });
+  const r = await run("npm", ["pack", "--json", "--pack-destination", work, "--cache", npmCache], { cwd: ROOT, env: cleanEnv(), timeoutMs: 180_000 });
   assert.is(r.code, 0, r.stderr + r.stdout);
-  const tgz = fs.readdirSync(work).filter((f) => f.endsWith(".tgz"));
-  assert.is(tgz.length, 1, `one tarball in ${work}: ${tgz.join(", ")}`);
-  tarball = path.join(work, tgz[0]!);
-  const list = await run("tar", ["-tzf", tarball], { cwd: work, env: cleanEnv({}), timeoutMs: 30_000 });
-  assert.is(list.code, 0, list.stderr);
-  const files = list.stdout.split("\n").filter(Boolean).sort();
-  assert.equal(files, [
-    "package/README.md",
-    "package/dist/sbx.mjs",
-    "package/package.json",
-    "package/schemas/agent.schema.json",
-    "package/schemas/infra.schema.json",
-    "package/schemas/plan.schema.json",
-    "package/schemas/profile.schema.json",
+  // The build logs to stderr, so --json output stays parseable (Nix's npmInstallHook parses it too).
+  const [info] = JSON.parse(r.stdout) as { filename: string; files: { path: string }[] }[];
+  tarball = path.join(work, info!.filename);
+  assert.ok(fs.existsSync(tarball), tarball);
+  assert.equal(info!.files.map((f) => f.path).sort(), [
+    "README.md",
+    "dist/sbx.mjs",
+    "package.json",
+    "schemas/agent.schema.json",
+    "schemas/infra.schema.json",
+    "schemas/plan.schema.json",
+    "schemas/profile.schema.json",
   ]);
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
   assert.equal(Object.keys(pkg.dependencies ?? {}), [], "the bundle carries its libraries, so the package declares no runtime dependencies");
@@ -97,7 +53,7 @@ test("the tarball installs globally into a clean prefix, offline, with no depend
   assert.ok(tarball, "packed by the previous test");
   const r = await run("npm", ["install", "-g", "--prefix", prefix, "--cache", npmCache, "--offline", "--omit=dev", "--no-audit", "--no-fund", tarball], {
     cwd: work,
-    env: cleanEnv({}),
+    env: cleanEnv(),
     timeoutMs: 120_000,
   });
   assert.is(r.code, 0, r.stderr + r.stdout);
