@@ -104,7 +104,7 @@ export async function composeSection(ctx, { reps }) {
       { op: "destroy", ...compose(["down"]), env },
     ],
   };
-  const samples = { sbx: { apply: [], destroy: [] }, compose: { apply: [], destroy: [] } };
+  const samples = { sbx: { apply: [], destroy: [] }, compose: { apply: [], destroy: [] }, clientStart: [] };
   for (let r = 0; r < reps; r++) {
     const order = r % 2 ? ["compose", "sbx"] : ["sbx", "compose"];
     for (const side of order)
@@ -113,6 +113,8 @@ export async function composeSection(ctx, { reps }) {
         if (st.after) await st.after();
         samples[side][st.op].push(res);
       }
+    // For reference: what one start of the compose client costs on its own.
+    samples.clientStart.push(await measure({ cmd: cli[0], args: [...cli.slice(1), "version"], cwd: w.plain, env, log: path.join(logs, "compose-version.log"), timeoutMs }));
     process.stderr.write(".");
   }
   undo();

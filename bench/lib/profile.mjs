@@ -10,7 +10,7 @@ import { measure } from "./proc.mjs";
 /** Module boundaries of the bundle: sorted [{line, module}] (0-based lines, as V8 reports them). */
 export function bundleMap(bundlePath) {
   const lines = fs.readFileSync(bundlePath, "utf8").split("\n");
-  const map = [{ line: 0, module: "(bundle prologue)", bytes: 0 }];
+  const map = [{ line: 0, module: "(esbuild helpers)", bytes: 0 }];
   lines.forEach((l, i) => {
     const m = /^\/\/ ((?:node_modules|src|schemas|scripts)\/\S+)$/.exec(l);
     if (m) map.push({ line: i, module: m[1], bytes: 0 });

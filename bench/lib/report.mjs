@@ -149,6 +149,8 @@ function composeSection(c, skipped) {
     "",
     table(["operation", "sbx median", "sbx min–max", "compose median", "compose min–max", "ratio (sbx / compose)", "target (#14)", "sbx peak RSS", "compose peak RSS"], rows),
     "",
+    `For reference, one start of the compose client alone (\`${c.cli} version\`): median ${fmtMs(ms(c.samples.clientStart).median)}${c.reps > 1 ? ` (${fmtRange(ms(c.samples.clientStart))})` : ""}: each extra run of the compose client in a workflow costs about that much.`,
+    "",
     "Ratios here are sbx's median divided by plain compose's: 1× means no overhead. sbx's peak RSS is the largest single process in its tree (node, or the compose client it runs).",
   ].join("\n");
 }
