@@ -30,6 +30,7 @@ export function machine({ root, strippedCa }) {
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     cpu: `${cpus[0]?.model.trim() ?? "unknown"} × ${cpus.length} (os.cpus)`,
+    cores: cpus.length,
     memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     os: `${osName()}, Linux ${os.release()}`,
     node: process.version,

@@ -20,6 +20,26 @@ function table(head, rows) {
   return [`| ${head.join(" | ")} |`, `|${numeric.map((n) => (n ? "---:" : "---")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
+/** y = a + b·x by least squares over [x, y] points. */
+function linearFit(points) {
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const b = sxx ? sxy / sxx : 0;
+  return { a: my - b * mx, b };
+}
+
+function busyWarning(m) {
+  const load = Math.max(...[m.loadStart, m.loadEnd].map((l) => Number(l.split(" ")[0])));
+  if (!(load > m.cores)) return [];
+  return [
+    "",
+    `> **The machine was busy**: 1-minute load average up to ${load.toFixed(1)} on ${m.cores} cores while this ran (other work on the same host). Absolute times are inflated and noisy (see the min–max ranges); the ratios, measured interleaved under the same load, are the figures to compare. Re-run on a quiet machine for absolute numbers.`,
+  ];
+}
+
 function machineSection(m) {
   return [
     "## Machine",
@@ -40,6 +60,7 @@ function machineSection(m) {
         ["Environment", m.strippedCa ? "`NODE_EXTRA_CA_CERTS` is set on this machine and was removed from every child's env (it adds ~40 ms to every Node start; users do not have it). `--keep-env` keeps it." : "children get this shell's env unchanged"],
       ],
     ),
+    ...busyWarning(m),
   ].join("\n");
 }
 
@@ -48,7 +69,8 @@ function coldSection(cold, opts) {
   const node = ms(cold.commands.find((c) => c.key === "node").runs).median;
   const rows = cold.commands.map((c) => {
     const s = ms(c.runs);
-    const vs = c.key === "node" ? "baseline" : `+${Math.round(s.median - node)} ms (${fmtRatio(s.median / node)})`;
+    const d = Math.round(s.median - node);
+    const vs = c.key === "node" ? "baseline" : `${d >= 0 ? "+" : "−"}${Math.abs(d)} ms (${fmtRatio(s.median / node)})`;
     return [c.label, fmtMs(s.median), fmtRange(s), vs, rss(c.runs)];
   });
   const version = ms(cold.commands.find((c) => c.key === "version").runs).median;
@@ -108,6 +130,14 @@ function filesSection(files, opts) {
       }),
     ),
   );
+  if (files.length >= 2) {
+    const fit = (op) => linearFit(files.map((f) => [f.n, ms(f.sbx[op]).median]));
+    const show = (op, label) => {
+      const { a, b } = fit(op);
+      return `${label} ≈ ${fmtMs(a)} + ${b >= 1 ? `${b.toFixed(2)} ms` : `${Math.round(b * 1000)} µs`} × N`;
+    };
+    out.push("", `Least-squares fit over the sizes run (fixed cost + cost per file): ${show("apply", "apply")}; ${show("destroy", "destroy")}; ${show("noop", "no-op plan")}.`);
+  }
   const big = files.find((f) => f.n === 10000);
   out.push(
     "",
