@@ -60,7 +60,7 @@ test("the tarball installs globally into a clean prefix, offline, with no depend
   const pkgDir = path.join(prefix, "lib", "node_modules", "sbx");
   assert.ok(fs.existsSync(bin), `${bin} linked`);
   assert.not.ok(fs.existsSync(path.join(pkgDir, "node_modules")), "no dependency was installed next to the package");
-  const v = await run(bin, ["--version"], { cwd: work, env: cleanEnv({ SBX_HOME: newHome() }), timeoutMs: 30_000 });
+  const v = await run(bin, ["--version"], { cwd: work, env: cleanEnv({ SBX_HOME: path.join(work, "home-version") }), timeoutMs: 30_000 });
   assert.is(v.code, 0, v.stderr);
   const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
   assert.is(v.stdout.trim(), version);
@@ -92,10 +92,12 @@ test("the installed sbx validates the quickstart, brings it up and tears it down
   } finally {
     const down = await run(bin, ["-C", repo, "destroy", "--auto-approve"], { cwd: work, env, timeoutMs: 120_000 });
     assert.is(down.code, 0, down.stderr + down.stdout);
+    fs.rmSync(repo, { recursive: true, force: true });
   }
   assert.match(instance, /^quickstart-/);
   assert.equal(ownedPids(instance), [], "no service left running");
   assert.equal(readRegistry(home).slots, {});
+  fs.rmSync(home, { recursive: true, force: true });
 });
 
 test.run();
