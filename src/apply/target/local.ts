@@ -129,7 +129,10 @@ export const localTarget: Target = {
     fs.mkdirSync(path.dirname(p), { recursive: true });
     const st = statOf(p);
     if (st?.kind === "dir") throw new DriverError(`${p} is a directory; sbx writes a file there. Move the directory away or change the destination.`);
-    writeFileAtomic.sync(p, data, { fsync: true, mode });
+    // Atomic (never half a file), but not fsync'd: every file a kind writes is checked by
+    // hash on the next plan, so one lost to a crash shows as drift and is written again.
+    // State, journal and registry, which nothing could re-derive, are fsync'd (apply/atomic.ts).
+    writeFileAtomic.sync(p, data, { fsync: false, mode });
   },
   async remove(p, opts) {
     fs.rmSync(p, { force: true, recursive: !!opts?.recursive });
