@@ -150,6 +150,8 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
   const texts = new Map<string, string>();
   const found = findConfigDir(paths, reader);
   if (!found) {
+    const agentOnly = agentWithoutInfra(paths, reader, texts);
+    if (agentOnly) return { diags: agentOnly, texts };
     diags.push(
       error("No infra.toml found", {
         detail: `Looked in ${displayPath(paths, paths.cwd)} and its parents up to the git top level for infra.toml or .devops-ai/infra.toml. Create one (see examples/quickstart/infra.toml) or run sbx with -C DIR.`,
@@ -303,6 +305,50 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     diags,
     texts,
   };
+}
+
+/** Walk from cwd up to the worktree top for an agent.toml (used when there is no infra.toml). */
+function findAgentFile(paths: ProjectPaths, reader: SourceReader): string | undefined {
+  let dir = paths.cwd;
+  for (let i = 0; i < 64; i++) {
+    const f = path.join(dir, "agent.toml");
+    if (reader.read(f) !== undefined) return f;
+    if (dir === paths.worktree || path.dirname(dir) === dir) break;
+    dir = path.dirname(dir);
+  }
+  return undefined;
+}
+
+/**
+ * A project with agent.toml and no infra.toml: check agent.toml (syntax and schema, located)
+ * and say what is missing. It needs the microVM (or Kubernetes) backend, which this sbx
+ * cannot plan yet; undefined when there is no agent.toml either.
+ */
+function agentWithoutInfra(paths: ProjectPaths, reader: SourceReader, texts: Map<string, string>): Diagnostic[] | undefined {
+  const abs = findAgentFile(paths, reader);
+  if (!abs) return undefined;
+  const text = reader.read(abs)!;
+  const shown = displayPath(paths, abs);
+  texts.set(shown, text);
+  const loaded = loadToml(shown, text);
+  const diags = [...loaded.diags];
+  if (!loaded.value) return diags;
+  const am = mergeLayers(SCHEMAS.agent, [layerFrom(loaded.value, "project")]);
+  diags.push(...am.diags);
+  if (!hasErrors(am.diags)) diags.push(...validateMerged("agent", am.merged, shown));
+  const backend = (loaded.value.value.backend as TomlTable | undefined)?.type;
+  const kind = typeof backend === "string" ? backend : "microvm";
+  const at = loaded.value.valuePos.get(pathKey(["backend", "type"])) ?? loaded.value.keyPos.get(pathKey(["backend"])) ?? { line: 1, col: 1 };
+  const infraAt = path.join(path.dirname(abs), "infra.toml");
+  diags.push(
+    error(`agent.toml needs the ${kind} backend, which this sbx cannot run yet`, {
+      range: { file: shown, start: at },
+      detail:
+        `${shown} describes an agent sandbox (keystone's agent.toml); sbx reads and checks it, but planning and applying the ${kind} backend is not built yet, and there is no infra.toml. ` +
+        `To run a sandbox today, add ${displayPath(paths, infraAt)} with [project] name = "..." and backend = "process" or "compose" (see examples/quickstart/infra.toml).`,
+    }),
+  );
+  return diags;
 }
 
 /** Cross-field rules the schema cannot express. */

@@ -39,69 +39,71 @@ function owned(project: string, kind: "ps" | "volume" | "network"): string[] {
   return docker(...args).split("\n").filter(Boolean);
 }
 
-if (HAVE_DOCKER) {
-  test("compose sandboxes in two worktrees run side by side; env and secrets reach the container; destroy is exact", async () => {
-    const repo = makeRepo(project("cmp", 29000));
-    const wt = addWorktree(repo, "other");
-    const home = newHome();
-    const env = { SBX_CANARY: CANARY };
-    // A bystander project that destroy must never touch.
-    docker("run", "-d", "--label", "com.docker.compose.project=bystander", "--name", "sbx-bystander", "sbx-busybox:test", "/bin/sleep", "300");
-    try {
-      const a = await sbx(["apply", "--auto-approve"], { cwd: repo, home, env, timeoutMs: 180_000 });
-      assert.is(a.code, 0, a.stderr + a.stdout);
-      const b = await sbx(["apply", "--auto-approve"], { cwd: wt, home, env, timeoutMs: 180_000 });
-      assert.is(b.code, 0, b.stderr + b.stdout);
-      const claims = Object.values(readRegistry(home).slots);
-      assert.is(new Set(claims.map((c) => c.slot)).size, 2);
-      for (const c of claims) assert.is((await httpGet(`http://127.0.0.1:${c.ports.WEB_PORT}/`)).body, "ok\n");
-      const slotA = claims.find((c) => c.worktree === repo)!.slot;
-      const name = `cmp-slot-${slotA}`;
-      const cid = owned(name, "ps")[0]!;
-      const inspectEnv = docker("inspect", cid, "--format", "{{json .Config.Env}}");
-      assert.match(inspectEnv, "APP_ENV=sandbox");
-      assert.match(inspectEnv, `DB_PASSWORD=${CANARY}`);
-      assert.match(docker("inspect", cid, "--format", "{{json .Config.Labels}}"), `"dev.sbx.slot":"${slotA}"`);
-      const noop = await sbx(["plan", "--detailed-exitcode"], { cwd: repo, home, env });
-      assert.is(noop.code, 0, noop.stdout + noop.stderr);
-      docker("stop", "-t", "1", cid);
-      const drift = await sbx(["plan"], { cwd: repo, home, env });
-      assert.match(drift.stdout, "# compose.stack will be updated in-place");
-      assert.match(drift.stdout, "is exited");
-      const fix = await sbx(["apply", "--auto-approve"], { cwd: repo, home, env, timeoutMs: 180_000 });
-      assert.is(fix.code, 0, fix.stderr);
-      const status = await sbx(["status"], { cwd: repo, home, env });
-      const logs = await sbx(["logs", "web"], { cwd: repo, home, env });
-      assert.is(logs.code, 0, logs.stderr);
-      assert.match(status.stdout, "compose.stack");
-      const outputs = [a, b, noop, drift, fix, status, logs].flatMap((r) => [r.stdout, r.stderr]).join("\n");
-      assert.not.match(outputs, CANARY);
-      for (const f of walk(home)) if (path.basename(f) !== ".env.secrets") assert.not.match(fs.readFileSync(f, "utf8"), CANARY, f);
-      const down = await sbx(["destroy", "--auto-approve"], { cwd: repo, home, env, timeoutMs: 180_000 });
-      assert.is(down.code, 0, down.stderr);
-      for (const k of ["ps", "volume", "network"] as const) assert.equal(owned(name, k), [], `${k} of ${name} removed`);
-      const other = claims.find((c) => c.worktree === wt)!;
-      assert.is((await httpGet(`http://127.0.0.1:${other.ports.WEB_PORT}/`)).status, 200, "the other worktree still runs");
-      assert.is(owned("bystander", "ps").length, 1, "another project is untouched");
-      await sbx(["destroy", "--auto-approve"], { cwd: wt, home, env, timeoutMs: 180_000 });
-    } finally {
-      docker("rm", "-f", "sbx-bystander");
-    }
-  });
+// Without Docker each test that needs it is registered as skipped, so the summary counts it.
+const dockerTest = HAVE_DOCKER ? test : test.skip;
 
-  test("a compose file with a fixed host port or container_name fails at plan time with a located error", async () => {
-    const files = project("bad", 29100);
-    files["docker-compose.yml"] = 'services:\n  web:\n    image: sbx-busybox:test\n    container_name: web\n    ports:\n      - "8080:80"\n      - "${OTHER_PORT:-9000}:90"\n';
-    const repo = makeRepo(files);
-    const home = newHome();
-    const r = await sbx(["apply", "--auto-approve"], { cwd: repo, home, env: { SBX_CANARY: CANARY } });
-    assert.is(r.code, 1);
-    assert.match(r.stderr, "docker-compose.yml:4:21: error: Fixed container name");
-    assert.match(r.stderr, "docker-compose.yml:6:9: error: Fixed host port");
-    assert.match(r.stderr, 'Write it as "${SOME_PORT:-8080}:80"');
-    assert.match(r.stderr, "docker-compose.yml:7:9: error: Port variable `OTHER_PORT' is not declared");
-    assert.equal(walk(home), []);
-  });
-}
+dockerTest("compose sandboxes in two worktrees run side by side; env and secrets reach the container; destroy is exact", async () => {
+  const repo = makeRepo(project("cmp", 29000));
+  const wt = addWorktree(repo, "other");
+  const home = newHome();
+  const env = { SBX_CANARY: CANARY };
+  // A bystander project that destroy must never touch (named per run: the daemon is shared).
+  const bystander = `bystander-${process.pid}`;
+  docker("run", "-d", "--label", `com.docker.compose.project=${bystander}`, "--name", `sbx-${bystander}`, "sbx-busybox:test", "/bin/sleep", "300");
+  try {
+    const a = await sbx(["apply", "--auto-approve"], { cwd: repo, home, env, timeoutMs: 180_000 });
+    assert.is(a.code, 0, a.stderr + a.stdout);
+    const b = await sbx(["apply", "--auto-approve"], { cwd: wt, home, env, timeoutMs: 180_000 });
+    assert.is(b.code, 0, b.stderr + b.stdout);
+    const claims = Object.values(readRegistry(home).slots);
+    assert.is(new Set(claims.map((c) => c.slot)).size, 2);
+    for (const c of claims) assert.is((await httpGet(`http://127.0.0.1:${c.ports.WEB_PORT}/`)).body, "ok\n");
+    const slotA = claims.find((c) => c.worktree === repo)!.slot;
+    const name = `cmp-slot-${slotA}`;
+    const cid = owned(name, "ps")[0]!;
+    const inspectEnv = docker("inspect", cid, "--format", "{{json .Config.Env}}");
+    assert.match(inspectEnv, "APP_ENV=sandbox");
+    assert.match(inspectEnv, `DB_PASSWORD=${CANARY}`);
+    assert.match(docker("inspect", cid, "--format", "{{json .Config.Labels}}"), `"dev.sbx.slot":"${slotA}"`);
+    const noop = await sbx(["plan", "--detailed-exitcode"], { cwd: repo, home, env });
+    assert.is(noop.code, 0, noop.stdout + noop.stderr);
+    docker("stop", "-t", "1", cid);
+    const drift = await sbx(["plan"], { cwd: repo, home, env });
+    assert.match(drift.stdout, "# compose.stack will be updated in-place");
+    assert.match(drift.stdout, "is exited");
+    const fix = await sbx(["apply", "--auto-approve"], { cwd: repo, home, env, timeoutMs: 180_000 });
+    assert.is(fix.code, 0, fix.stderr);
+    const status = await sbx(["status"], { cwd: repo, home, env });
+    const logs = await sbx(["logs", "web"], { cwd: repo, home, env });
+    assert.is(logs.code, 0, logs.stderr);
+    assert.match(status.stdout, "compose.stack");
+    const outputs = [a, b, noop, drift, fix, status, logs].flatMap((r) => [r.stdout, r.stderr]).join("\n");
+    assert.not.match(outputs, CANARY);
+    for (const f of walk(home)) if (path.basename(f) !== ".env.secrets") assert.not.match(fs.readFileSync(f, "utf8"), CANARY, f);
+    const down = await sbx(["destroy", "--auto-approve"], { cwd: repo, home, env, timeoutMs: 180_000 });
+    assert.is(down.code, 0, down.stderr);
+    for (const k of ["ps", "volume", "network"] as const) assert.equal(owned(name, k), [], `${k} of ${name} removed`);
+    const other = claims.find((c) => c.worktree === wt)!;
+    assert.is((await httpGet(`http://127.0.0.1:${other.ports.WEB_PORT}/`)).status, 200, "the other worktree still runs");
+    assert.is(owned(bystander, "ps").length, 1, "another project is untouched");
+    await sbx(["destroy", "--auto-approve"], { cwd: wt, home, env, timeoutMs: 180_000 });
+  } finally {
+    docker("rm", "-f", `sbx-${bystander}`);
+  }
+});
+
+test("a compose file with a fixed host port or container_name fails at plan time with a located error", async () => {
+  const files = project("bad", 29100);
+  files["docker-compose.yml"] = 'services:\n  web:\n    image: sbx-busybox:test\n    container_name: web\n    ports:\n      - "8080:80"\n      - "${OTHER_PORT:-9000}:90"\n';
+  const repo = makeRepo(files);
+  const home = newHome();
+  const r = await sbx(["apply", "--auto-approve"], { cwd: repo, home, env: { SBX_CANARY: CANARY } });
+  assert.is(r.code, 1);
+  assert.match(r.stderr, "docker-compose.yml:4:21: error: Fixed container name");
+  assert.match(r.stderr, "docker-compose.yml:6:9: error: Fixed host port");
+  assert.match(r.stderr, 'Write it as "${SOME_PORT:-8080}:80"');
+  assert.match(r.stderr, "docker-compose.yml:7:9: error: Port variable `OTHER_PORT' is not declared");
+  assert.equal(walk(home), []);
+});
 
 test.run();

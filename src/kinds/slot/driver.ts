@@ -22,15 +22,15 @@ export const slotDriver: Driver<SlotAttrs> = {
   async create(ctx, r) {
     const claim = findClaim(readRegistry(ctx.home).registry, ctx.instanceId);
     if (!claim || claim.slot !== r.attrs.slot) throw new Error(`bug: slot ${r.attrs.slot} was not claimed before apply`);
-    const expires_at = await setExpiry(ctx.home, ctx.instanceId, expiry(r.attrs.ttl), ctx.command);
+    const expires_at = await setExpiry(ctx.home, ctx.instanceId, expiry(r.attrs.ttl), ctx);
     return { output: { claimed_at: claim.claimed_at, expires_at } };
   },
   async update(ctx, r, prior) {
     if (r.attrs.ttl === prior.attrs.ttl) return { output: prior.output };
-    const expires_at = await setExpiry(ctx.home, ctx.instanceId, expiry(r.attrs.ttl), ctx.command);
+    const expires_at = await setExpiry(ctx.home, ctx.instanceId, expiry(r.attrs.ttl), ctx);
     return { output: { ...prior.output, expires_at } };
   },
   async delete(ctx) {
-    await releaseSlot(ctx.home, ctx.instanceId, ctx.command);
+    await releaseSlot(ctx.home, ctx.instanceId, ctx);
   },
 };
