@@ -3,7 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { supervise } from "../apply/index.js";
 import { SBX_VERSION } from "../version.js";
-import { disableColour, err, Exit } from "./output.js";
+import { disableColour, err, Exit, out, watchClosedPipes } from "./output.js";
 import type { GlobalOptions } from "./common.js";
 import { applyCommand } from "./commands/apply.js";
 import { destroyCommand } from "./commands/destroy.js";
@@ -35,7 +35,7 @@ export function buildProgram(): Command {
     .option("--set <option=value>", "override an option at force priority (repeatable)", collect)
     .option("--no-color", "no colour in output (also NO_COLOR=1)")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => out(s), writeErr: (s) => err(s) })
     .hook("preAction", (cmd) => {
       if (cmd.opts<{ color?: boolean }>().color === false) disableColour();
     });
@@ -108,11 +108,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // A closed stdout (`sbx status | head -1`) ends the command quietly.
-for (const stream of [process.stdout, process.stderr])
-  stream.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw e;
-  });
+watchClosedPipes();
 
 const code = await main(process.argv);
 if (code >= 0) process.exitCode = code;
