@@ -1,6 +1,6 @@
 // Shared CLI plumbing: global options, run options for the workflows, prompts, Ctrl-C.
 
-import * as path from "node:path";
+import * as fs from "node:fs";
 import * as readline from "node:readline/promises";
 import { findInstance, NoSuchDirectory, openProject, projectPaths, sbxHome, type Instance, type Project, type RunOptions } from "../apply/index.js";
 import { parseDuration } from "../compile/duration.js";
@@ -17,8 +17,30 @@ export interface LockFlags {
   lockTimeout?: string;
 }
 
-export function cwdOf(g: GlobalOptions): string {
-  return path.resolve(g.dir ?? process.cwd());
+/** The directory the command runs in: `-C DIR` has already been entered (see enterDirectory). */
+export function cwdOf(_g: GlobalOptions): string {
+  return process.cwd();
+}
+
+/**
+ * `-C DIR`: run as if started in DIR, as git -C and make -C do, so relative paths given
+ * to any command (a plan file, compile --out) are relative to DIR too.
+ */
+export function enterDirectory(dir: string | undefined): void {
+  if (dir === undefined) return;
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    finish([error(code === "ENOENT" || code === "ENOTDIR" ? `No such directory: ${dir}` : `Cannot use directory ${dir}`, { code: "usage", detail: `${code === "ENOENT" || code === "ENOTDIR" ? "" : `${code ?? (e as Error).message}. `}Check the path given to -C.` })]);
+  }
+  if (!st!.isDirectory()) finish([error(`Not a directory: ${dir}`, { code: "usage", detail: "Check the path given to -C." })]);
+  try {
+    process.chdir(dir);
+  } catch (e) {
+    finish([error(`Cannot enter directory ${dir}`, { code: "usage", detail: `${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Check the path given to -C and its permissions.` })]);
+  }
 }
 
 export function home(): string {

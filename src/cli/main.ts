@@ -4,7 +4,7 @@ import { Command, CommanderError } from "commander";
 import { supervise } from "../apply/index.js";
 import { SBX_VERSION } from "../version.js";
 import { disableColour, err, Exit, out, watchClosedPipes } from "./output.js";
-import type { GlobalOptions } from "./common.js";
+import { enterDirectory, type GlobalOptions } from "./common.js";
 import { applyCommand } from "./commands/apply.js";
 import { destroyCommand } from "./commands/destroy.js";
 import { planCommand, showCommand } from "./commands/plan.js";
@@ -38,6 +38,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeOut: (s) => out(s), writeErr: (s) => err(s) })
     .hook("preAction", (cmd) => {
       if (cmd.opts<{ color?: boolean }>().color === false) disableColour();
+      enterDirectory(cmd.opts<GlobalOptions>().dir);
     });
   const g = (): GlobalOptions => program.opts<GlobalOptions>();
   const lock = (c: Command) => c.option("--lock-timeout <duration>", "wait this long for a held lock (e.g. 30s)");

@@ -6,10 +6,15 @@ import { renderChange, summaryLine } from "./text.js";
 
 export const GITHUB_COMMENT_LIMIT = 65536;
 
+function headNote(plan: Plan): string {
+  const parts = [plan.instance.backend, plan.slot.status !== "none" ? `slot ${plan.slot.number}` : ""].filter(Boolean);
+  return parts.length ? ` (${parts.join(", ")})` : "";
+}
+
 export function renderPlanMarkdown(plan: Plan, limit = GITHUB_COMMENT_LIMIT): string {
   const changes = plan.resource_changes.filter((c) => c.action !== "no-op");
   const head = [
-    `### sbx plan for \`${plan.instance.project}\` (${plan.instance.backend}${plan.slot.status !== "none" ? `, slot ${plan.slot.number}` : ""})`,
+    `### sbx plan for \`${plan.instance.project}\`${headNote(plan)}`,
     "",
     `**${changes.length ? summaryLine(plan) : "No changes."}**`,
     "",

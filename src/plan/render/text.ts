@@ -73,7 +73,8 @@ export function renderPlanText(plan: Plan, st: Style = PLAIN): string {
     out.push(`Warning: this plan has format ${plan.format_version}; this sbx renders ${PLAN_FORMAT_VERSION}. Output may be incomplete.`, "");
   const changes = plan.resource_changes.filter((c) => c.action !== "no-op");
   const slotNote = plan.slot.status === "to-claim" ? ` (slot ${plan.slot.number} will be claimed)` : plan.slot.status === "held" ? ` (slot ${plan.slot.number})` : "";
-  out.push(`Sandbox ${plan.instance.id}: project ${plan.instance.project}, backend ${plan.instance.backend}${slotNote}`);
+  // A destroy plan of a sandbox that never applied has no backend: say nothing rather than "backend ".
+  out.push(`Sandbox ${plan.instance.id}: project ${plan.instance.project}${plan.instance.backend ? `, backend ${plan.instance.backend}` : ""}${slotNote}`);
   for (const p of plan.profiles) out.push(`Profile ${p.id}@${p.version} (${p.hash}) from ${p.file}`);
   out.push("");
   if (!changes.length) {
