@@ -6,7 +6,7 @@ import { findInstance, NoSuchDirectory, openProject, projectPaths, sbxHome, type
 import { parseDuration } from "../compile/duration.js";
 import { error } from "../compile/diagnostics.js";
 import type { Plan } from "../plan/model.js";
-import { err, Exit, finish, out } from "./output.js";
+import { err, Exit, finish, out, printDiagnostics } from "./output.js";
 
 export interface GlobalOptions {
   dir?: string;
@@ -113,7 +113,8 @@ export function interruptible(): { stopRequested: () => boolean; dispose: () => 
   let stop = false;
   const onInt = () => {
     if (stop) {
-      err("\nTwo interrupts received. Exiting immediately; the journal is consistent, run `sbx apply` to converge.");
+      err("");
+      printDiagnostics([error("Two interrupts received", { code: "interrupted", detail: "Exited immediately. The state journal records every operation that was begun; run `sbx apply` to converge." })]);
       process.exit(130);
     }
     stop = true;

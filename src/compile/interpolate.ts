@@ -89,7 +89,9 @@ function suggest(expr: string, scope: InterpolationScope): string {
     ...Object.keys(scope.ports).map((p) => `ports.${p}`),
     ...Object.keys(scope.env).map((e) => `env.${e}`),
   ];
-  const last = expr.split(".").pop()!;
-  const hit = names.find((n) => n !== expr && n.split(".").pop() === last) ?? didYouMean(expr, names);
-  return hit ? ` Did you mean \${${hit}}?` : "";
+  const lastOf = (n: string) => n.split(".").pop()!;
+  const lasts = names.map(lastOf);
+  const close = didYouMean(lastOf(expr), lasts);
+  const hit = names.find((n) => n !== expr && lastOf(n) === lastOf(expr)) ?? (close !== undefined ? names[lasts.indexOf(close)] : didYouMean(expr, names));
+  return hit && hit !== expr ? ` Did you mean \${${hit}}?` : "";
 }
