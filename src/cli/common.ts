@@ -103,9 +103,19 @@ export async function confirm(question: string, autoApprove: boolean): Promise<b
     finish([error("Refusing to change anything without confirmation", { code: "usage", detail: "stdin is not a terminal. Pass --auto-approve." })]);
   }
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-  const answer = await rl.question(`${question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `);
-  rl.close();
-  return answer.trim() === "yes";
+  try {
+    const answer = await rl.question(`${question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `);
+    return answer.trim() === "yes";
+  } catch (e) {
+    // Ctrl-C or Ctrl-D at the prompt: the answer is no.
+    if ((e as Error).name === "AbortError") {
+      out("");
+      return false;
+    }
+    throw e;
+  } finally {
+    rl.close();
+  }
 }
 
 /** Ctrl-C: the first stops starting new operations; the second exits at once. */

@@ -3,7 +3,7 @@
 // malformed fixture), never shows a stack trace, never contradicts itself, and locates
 // every configuration error. Ctrl-C during apply leaves state the next apply converges.
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
@@ -307,6 +307,60 @@ test("kinfra's bare ${NAME} is accepted for a declared port or env variable; an 
     assert.match(r.stderr, "unknown name ${HOTS}");
     assert.match(r.stderr, "Did you mean ${env.HOST}?");
   }
+});
+
+/** `sbx ARGS` on a terminal (util-linux `script` gives it a pty); `answer` is typed at the prompt. */
+function onTerminal(args: string[], opts: { cwd: string; home: string; answer: string }): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, SBX_HOME: opts.home, NO_COLOR: "1" };
+    delete env.FORCE_COLOR;
+    const cmd = ["node", SBX, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    const child = spawn("script", ["-qec", cmd, "/dev/null"], { cwd: opts.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let typed = false;
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+      if (!typed && out.includes("Enter a value:")) {
+        typed = true;
+        child.stdin.write(opts.answer);
+      }
+    });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`sbx ${args.join(" ")} on a terminal timed out\n${out}`));
+    }, 30_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout: out, stderr: "" });
+    });
+  });
+}
+
+function haveScript(): boolean {
+  try {
+    return spawnSync("script", ["--version"], { stdio: "ignore" }).status === 0;
+  } catch {
+    return false;
+  }
+}
+
+(haveScript() ? test : test.skip)("at the approval prompt, Ctrl-C, Ctrl-D or \"no\" cancel without a trace; \"yes\" applies", async () => {
+  const repo = makeRepo({ "infra.toml": '[project]\nname = "prompt"\n\n[sandbox]\nbackend = "process"\n\n[sandbox.env]\nX = "1"\n' });
+  const home = newHome();
+  for (const answer of ["\x03", "\x04", "no\n"]) {
+    const r = await onTerminal(["apply"], { cwd: repo, home, answer });
+    assert.not.match(r.stdout, /internal error|^\s+at /m, JSON.stringify(answer));
+    assert.match(r.stdout, "Apply cancelled.", JSON.stringify(answer));
+    assert.is(r.code, 1);
+    assert.equal(readRegistry(home).slots, {}, "nothing claimed");
+  }
+  const yes = await onTerminal(["apply"], { cwd: repo, home, answer: "yes\n" });
+  assert.match(yes.stdout, "Apply complete!");
+  const no = await onTerminal(["destroy"], { cwd: repo, home, answer: "\x03" });
+  assert.match(no.stdout, "Destroy cancelled.");
+  assert.not.match(no.stdout, /internal error/);
+  assert.is(Object.keys(readRegistry(home).slots).length, 1, "still there");
+  await sbx(["destroy", "--auto-approve"], { cwd: repo, home });
 });
 
 /** A process project whose first service is slow to become ready. */
