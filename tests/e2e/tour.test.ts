@@ -146,8 +146,9 @@ test("the README tour on the quickstart: every command, also piped into head, no
       const r = await sbx(args, { cwd: repo, home, timeoutMs: 90_000 });
       consistent(r, args.join(" "));
       assert.is(r.code, 0, `${args.join(" ")}\n${r.stdout}\n${r.stderr}`);
-      // The same command into `head -1` (apply and the plan file already ran above).
-      if (args[0] === "apply" || args.includes("--out")) continue;
+      // The same command into `head -1`, for those with more than a line to say (apply
+      // and --out change things; they are piped separately below).
+      if (args[0] === "apply" || args.includes("--out") || r.stdout.trim().split("\n").length < 3) continue;
       const p = await piped(args, { cwd: repo, home });
       consistent(p, `${args.join(" ")} | head -1`);
       assert.is(p.code, 0, `${args.join(" ")} | head -1\n${p.stderr}`);
@@ -238,7 +239,8 @@ test("bad flag values are usage errors that name the flag; --set mistakes are lo
 
 test("every malformed fixture, through every command that reads the configuration: located errors, no trace", async () => {
   const dir = path.join(ROOT, "fixtures", "errors");
-  const commands = [["compile", "--out", "out"], ["status"], ["env"], ["explain", "project.name"], ["destroy", "--auto-approve"]];
+  // compile reads as validate does; status, env and explain load the project alike; destroy needs none.
+  const commands = [["compile", "--out", "out"], ["status"], ["destroy", "--auto-approve"]];
   const names = fs.readdirSync(dir).sort();
   // Four fixtures at a time: each has its own repository and SBX_HOME.
   for (let i = 0; i < names.length; i += 4)
