@@ -386,7 +386,7 @@ async function interruptApply(repo: string, home: string, times: number): Promis
     child.kill("SIGINT");
     if (i + 1 < times) await waitFor(() => stderr.includes("Interrupt received"), 5_000, "the first interrupt noticed");
   }
-  const code = await Promise.race([exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`apply did not exit after SIGINT\n${stdout}\n${stderr}`)), 30_000))]);
+  const code = await Promise.race([exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`apply did not exit after SIGINT\n${stdout}\n${stderr}`)), 30_000).unref())]);
   return { code, stdout, stderr };
 }
 

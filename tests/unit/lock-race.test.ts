@@ -66,7 +66,7 @@ test("waiters racing on a dead holder's lock take it one at a time, and all get 
       fs.writeFileSync(path.join(dir, `go-${round}`), "");
       await waitFor(() => lines().length >= 2 * WAITERS * (round + 1), 20_000, `round ${round} done\n${stderr.join("\n")}`);
     }
-    const done = await Promise.race([Promise.all(codes), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("waiters did not exit")), 20_000))]);
+    const done = await Promise.race([Promise.all(codes), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("waiters did not exit")), 20_000).unref())]);
     assert.equal(done, Array(WAITERS).fill(0), stderr.join("\n"));
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
