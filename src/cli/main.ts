@@ -1,5 +1,6 @@
 // sbx command line: parses arguments and hands each command to its workflow.
 
+import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { supervise } from "../apply/index.js";
 import { SBX_VERSION } from "../version.js";
@@ -97,6 +98,8 @@ export async function main(argv: string[]): Promise<number> {
     supervise(argv.slice(3));
     return -1;
   }
+  // Relative paths in the environment mean the directory sbx was started in, even after -C.
+  for (const k of ["SBX_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"]) if (process.env[k]) process.env[k] = path.resolve(process.env[k]!);
   try {
     await buildProgram().parseAsync(normaliseArgv(argv));
     return 0;

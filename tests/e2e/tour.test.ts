@@ -175,6 +175,29 @@ test("the README tour on the quickstart: every command, also piped into head, no
   assert.ok(fs.existsSync(path.join(repo, "out", "compiled.json")), "compile --out wrote into the project directory");
 });
 
+test("the README demo as written: npm run demo's apply, then the commands it suggests", async () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  // `npm run demo` is the build (done) and then this sbx command.
+  const demo = /node dist\/sbx\.mjs (.*)$/.exec(pkg.scripts.demo!)?.[1]?.split(" ");
+  assert.ok(demo, `demo script runs the bundle: ${pkg.scripts.demo}`);
+  const after = /^After the demo: (.*)$/m.exec(README)?.[1] ?? "";
+  const suggested = [...after.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+  assert.ok(suggested.length >= 3, "the README says what to run after the demo");
+  const prefix = /^node dist\/sbx\.mjs (-C \S+)/.exec(suggested[0]!)![1]!.split(" ");
+  const home = newHome();
+  const runs = [demo!, ...suggested.map((c) => c.replace(/^\.\.\. /, "node dist/sbx.mjs -C examples/quickstart ").replace(/^node dist\/sbx\.mjs /, "").split(" "))];
+  try {
+    for (const args of runs) {
+      const r = await sbx(args, { cwd: ROOT, home, timeoutMs: 90_000 });
+      consistent(r, args.join(" "));
+      assert.is(r.code, 0, `${args.join(" ")}\n${r.stdout}\n${r.stderr}`);
+    }
+  } finally {
+    await sbx([...prefix, "destroy", "--auto-approve"], { cwd: ROOT, home, timeoutMs: 90_000 });
+  }
+  assert.equal(readRegistry(home).slots, {}, "the demo's destroy released the slot");
+});
+
 test("the README's infra.toml example works verbatim", async () => {
   const example = /```toml\n([\s\S]*?)```/.exec(README)?.[1];
   assert.ok(example, "README has a toml example");
