@@ -119,6 +119,8 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
     if (opts.stopRequested?.()) result.interrupted = true;
     return result.interrupted;
   };
+  // What an earlier run began and did not finish (this run's own intents come later).
+  const leftPending = new Set(Object.keys(state.pending ?? {}));
   // Completions wait for the next intent's fsync (group commit); a crash before that
   // leaves the intent, and the next run recovers from it.
   let unsynced: JournalEntry[] = [];
@@ -136,7 +138,7 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
     if (c.action === "no-op" || c.action === "read") return true;
     const driver = kinds.driver(c.type);
     const prior = state.resources[c.address];
-    const recovering = !prior && !!state.pending?.[c.address];
+    const recovering = !prior && leftPending.has(c.address);
     const start = Date.now();
     const [begin, end] = VERB[c.action]!;
     ctx.log(`${c.address}: ${begin}`);

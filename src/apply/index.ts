@@ -9,7 +9,7 @@ export { globalRedactor as outputRedactor } from "./secrets/redact.js";
 export { supervise } from "./supervise.js";
 export { applyProject, type ApplyOutcome, type ApplyRequest } from "./workflows/apply.js";
 export type { Interaction } from "./workflows/common.js";
-export { compileProject, loadProjectConfig, validateProject, writeArtefacts } from "./workflows/compile.js";
+export { compileProject, firstSlot, loadProjectConfig, validateProject, writeArtefacts } from "./workflows/compile.js";
 export { diffAgainstBase } from "./workflows/diff.js";
 export { collect, destroyInstance, knownInstances, type DestroyOutcome } from "./workflows/destroy.js";
 export { envOf, extendTtl, listInstances, logsOf, shellExports, statusOf, type StatusReport } from "./workflows/inspect.js";

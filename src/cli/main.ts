@@ -1,11 +1,12 @@
 // sbx command line: parses arguments and hands each command to its workflow.
 
+import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { knownFailure, supervise } from "../apply/index.js";
 import { exitCodeFor } from "../compile/diagnostics.js";
 import { SBX_VERSION } from "../version.js";
-import { disableColour, err, Exit, printDiagnostics } from "./output.js";
-import type { GlobalOptions } from "./common.js";
+import { disableColour, err, Exit, out, printDiagnostics, watchClosedPipes } from "./output.js";
+import { enterDirectory, type GlobalOptions } from "./common.js";
 import { applyCommand } from "./commands/apply.js";
 import { destroyCommand } from "./commands/destroy.js";
 import { diffCommand } from "./commands/diff.js";
@@ -38,9 +39,10 @@ export function buildProgram(): Command {
     .option("--set <option=value>", "override an option at force priority (repeatable)", collect)
     .option("--no-color", "no colour in output (also NO_COLOR=1)")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => out(s), writeErr: (s) => err(s) })
     .hook("preAction", (cmd) => {
       if (cmd.opts<{ color?: boolean }>().color === false) disableColour();
+      enterDirectory(cmd.opts<GlobalOptions>().dir);
     });
   const g = (): GlobalOptions => program.opts<GlobalOptions>();
   const lock = (c: Command) => c.option("--lock-timeout <duration>", "wait this long for a held lock (e.g. 30s)");
@@ -120,6 +122,8 @@ export async function main(argv: string[]): Promise<number> {
     supervise(argv.slice(3));
     return -1;
   }
+  // Relative paths in the environment mean the directory sbx was started in, even after -C.
+  for (const k of ["SBX_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"]) if (process.env[k]) process.env[k] = path.resolve(process.env[k]!);
   try {
     await buildProgram().parseAsync(normaliseArgv(argv));
     return 0;
@@ -137,11 +141,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // A closed stdout (`sbx status | head -1`) ends the command quietly.
-for (const stream of [process.stdout, process.stderr])
-  stream.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw e;
-  });
+watchClosedPipes();
 
 const code = await main(process.argv);
 if (code >= 0) process.exitCode = code;

@@ -132,7 +132,7 @@ const cases: Case[] = [
       const home = newHome();
       const ctx = context(home, home, home, "conf-slot");
       const base = await freePortBase(1);
-      await claimSlot({ home, instance: "conf-slot", project: "conf", worktree: home, specs: [{ name: "P", base, stride: 1, standard: base }], range: { min: 1, max: 1 }, command: "conformance" });
+      await claimSlot({ home, instance: "conf-slot", project: "conf", worktree: home, specs: [{ name: "P", base, stride: 1, standard: base }], range: { min: 1, max: 1 }, who: { command: "conformance", log: () => undefined } });
       const registry = () => JSON.parse(fs.readFileSync(path.join(home, "registry.json"), "utf8")) as { slots: Record<string, { instance: string; expires_at: string | null }> };
       const attrs = { project: "conf", slot: 1, ports: { P: base + 1 }, ttl: null };
       return {

@@ -14,11 +14,11 @@ import type { FileStat, ProcessControl, RunOptions, RunResult, Target } from "./
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Turn an OS refusal to start a program into a message a user can act on. */
-function spawnProblem(argv: readonly string[], e: unknown): DriverError {
+function spawnProblem(what: string, e: unknown): DriverError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === "E2BIG")
-    return new DriverError(`Cannot start ${argv[0]}: its environment and arguments are larger than the system allows (E2BIG). Reduce the number or size of variables in [sandbox.env] and [services.*.env].`);
-  return new DriverError(`Cannot start ${argv[0]}: ${(e as Error).message}`);
+    return new DriverError(`Cannot start ${what}: its environment and arguments are larger than the system allows (E2BIG). Reduce the number or size of variables in [sandbox.env] and [services.*.env].`);
+  return new DriverError(`Cannot start ${what}: ${(e as Error).message}`);
 }
 
 function isFree(port: number, host: string): Promise<boolean> {
@@ -47,9 +47,9 @@ const processes: ProcessControl = {
     try {
       child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: "ignore" });
     } catch (e) {
-      throw spawnProblem(argv, e);
+      throw spawnProblem(opts.what ?? argv[0]!, e);
     }
-    if (child.pid === undefined) throw new DriverError(`Cannot start ${argv[0]}.`);
+    if (child.pid === undefined) throw new DriverError(`Cannot start ${opts.what ?? argv[0]}.`);
     child.on("error", () => undefined); // reported through the missing pid's start time
     child.unref();
     return child.pid;
@@ -107,7 +107,7 @@ export const localTarget: Target = {
         notFound,
       };
     } catch (e) {
-      throw spawnProblem(argv, e);
+      throw spawnProblem(argv[0]!, e);
     }
   },
   async *lines(argv: string[], opts: RunOptions = {}): AsyncIterable<string> {

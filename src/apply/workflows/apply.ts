@@ -62,20 +62,22 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   } else req.show(plan);
   if (planErrors(plan).length) return { diags: planErrors(plan), plan, texts: made.texts };
   if (!hasChanges(plan)) {
-    if (plan.slot.status === "held") await setClaimStatus(home, p.id, "running", p.opts.command);
+    if (plan.slot.status === "held") await setClaimStatus(home, p.id, "running", p.opts);
     return { diags: [], plan };
   }
   // The host must be able to do it before anything changes (no slot claim, no state, no file).
   const pre = await preflightPlan(p, plan);
   if (hasErrors(pre)) return { diags: pre, plan };
   if (!req.saved && !(await req.approve(plan, "\nDo you want to perform these actions?"))) return { diags: [], plan, cancelled: true };
+  // Ctrl-C while planning or at the prompt: stop before claiming anything.
+  if (req.stopRequested?.()) return { diags: [error("Interrupted", { code: "interrupted", detail: "Stopped before any change was made. Run `sbx apply` again when ready." })], plan };
   p.store.init();
   if (plan.slot.status === "to-claim") {
     const specs = slotPortSpecs(p.config);
     const range = req.slot !== undefined ? { min: req.slot, max: req.slot } : (usableSlots(specs, slotRange(p.config.infra)) ?? slotRange(p.config.infra));
     let claimed;
     try {
-      claimed = await claimSlot({ home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range, command: p.opts.command });
+      claimed = await claimSlot({ home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range, who: p.opts });
     } catch (e) {
       if (e instanceof NoSlotError) return { diags: [error("No slots available", { code: "slot", detail: `${e.message}. Destroy sandboxes you no longer need (sbx list; sbx destroy) or run sbx gc.` })], plan };
       throw e;
@@ -103,14 +105,14 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   } catch (e) {
     if (!(e instanceof StateError)) throw e;
     appendEvent(home, { event: "apply-failed", instance: p.id, failures: ["state"] });
+    await setClaimStatus(home, p.id, "incomplete", p.opts);
     return { diags: [error("State was lost during apply", { code: "state", detail: e.message })], plan };
   }
   const diags = engineDiagnostics(result, p.paths.worktree);
   const failed = diags.some((d) => d.severity === "error");
   appendEvent(home, { event: failed ? "apply-failed" : "apply-complete", instance: p.id, slot: plan.slot.number, failures: result.failures.map((f) => f.address) });
-  if (!failed) {
-    await setClaimStatus(home, p.id, "running", p.opts.command);
-    if (plan.resource_changes.some((c) => c.type === "health" && c.action !== "delete")) appendEvent(home, { event: "ready", instance: p.id, slot: plan.slot.number });
-  }
+  // The claim says how the last apply ended: never left "provisioning" after a failure or Ctrl-C.
+  await setClaimStatus(home, p.id, failed ? "incomplete" : "running", p.opts);
+  if (!failed && plan.resource_changes.some((c) => c.type === "health" && c.action !== "delete")) appendEvent(home, { event: "ready", instance: p.id, slot: plan.slot.number });
   return { diags, plan, result };
 }

@@ -108,6 +108,6 @@ export async function extendTtl(inst: Instance, duration: string): Promise<{ exp
   const ms = parseDuration(duration);
   if (ms === undefined) return { diags: [error(`Invalid duration \`${duration}'`, { code: "usage", detail: "Use a number and a unit: 30m, 8h, 2d." })] };
   if (!claimOf(inst.opts.home, inst.id)) return { diags: [error(`No sandbox for ${inst.paths.worktree}`, { code: "usage", detail: "Run `sbx apply` first." })] };
-  const at = await setExpiry(inst.opts.home, inst.id, new Date(Date.now() + ms).toISOString(), inst.opts.command);
+  const at = await setExpiry(inst.opts.home, inst.id, new Date(Date.now() + ms).toISOString(), inst.opts);
   return { expiresAt: at ?? undefined, diags: [] };
 }

@@ -99,7 +99,8 @@ function heading(plan: Plan, opts: RenderOptions): string[] {
   if (plan.format_version.split(".")[0] !== PLAN_FORMAT_VERSION.split(".")[0])
     out.push(`Warning: this plan has format ${plan.format_version}; this sbx renders ${PLAN_FORMAT_VERSION}. Output may be incomplete.`, "");
   const slotNote = plan.slot.status === "to-claim" ? ` (slot ${plan.slot.number} will be claimed)` : plan.slot.status === "held" ? ` (slot ${plan.slot.number})` : "";
-  out.push(opts.title ?? `Sandbox ${plan.instance.id}: project ${plan.instance.project}, backend ${plan.instance.backend}${slotNote}`);
+  // A destroy plan of a sandbox that never applied has no backend: say nothing rather than "backend ".
+  out.push(opts.title ?? `Sandbox ${plan.instance.id}: project ${plan.instance.project}${plan.instance.backend ? `, backend ${plan.instance.backend}` : ""}${slotNote}`);
   for (const p of plan.profiles) out.push(`Profile ${p.id}@${p.version} (${p.hash}) from ${p.file}`);
   out.push("");
   return out;
