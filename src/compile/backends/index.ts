@@ -8,6 +8,7 @@ import { invalidPorts, portSpecs, portsForSlot } from "../ports.js";
 import { composeBackend } from "./compose.js";
 import { pendingBackend } from "./pending.js";
 import { processBackend } from "./process.js";
+import { swarmBackend } from "./swarm.js";
 import type { Backend, BuildContext, BuildResult } from "./types.js";
 import { where } from "./common.js";
 
@@ -15,9 +16,12 @@ const BACKENDS = new Map<string, Backend>();
 export function registerBackend(b: Backend): void {
   BACKENDS.set(b.name, b);
 }
-for (const b of [processBackend, composeBackend, pendingBackend("microvm"), pendingBackend("kubernetes")]) registerBackend(b);
+for (const b of [processBackend, composeBackend, swarmBackend, pendingBackend("microvm"), pendingBackend("kubernetes")]) registerBackend(b);
 
-/** The backend a configuration selects: `sandbox.backend`, else process with [services], else compose (kinfra's default). */
+/**
+ * The backend a configuration selects: `sandbox.backend`, else process with [services], else compose (kinfra's default).
+ * A profile's `placement = "swarm://"` (the local engine's swarm) should map to "swarm" here once placement is parsed.
+ */
 export function backendOf(config: ResolvedConfig): string {
   const b = config.infra.sandbox?.backend;
   if (b) return b;
