@@ -19,6 +19,7 @@ import { diffResources } from "../../src/plan/diff.js";
 import { addWorktree, makeRepo, newHome, ROOT, SERVER_JS } from "../helpers/sbx.js";
 import { freePortBase } from "../helpers/ports.js";
 import { dockerAvailable } from "../helpers/docker.js";
+import { joinSwarm, leaveSwarm } from "../helpers/swarm.js";
 
 interface Harness {
   ctx: DriverContext;
@@ -172,6 +173,64 @@ const cases: Case[] = [
           const ids = ps();
           if (ids) execFileSync("docker", ["rm", "-f", ...ids.split("\n")]);
           fs.rmSync(home, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    kind: "swarm",
+    unavailable: () => (dockerAvailable() ? undefined : "no Docker engine"),
+    async make() {
+      const lease = joinSwarm();
+      const port = await freePortBase(1);
+      const home = newHome();
+      const ctx = context(home, home, home, "conf-swarm");
+      const sd = ctx.stateDir;
+      const stack = "confswarm-slot-1";
+      fs.mkdirSync(sd, { recursive: true });
+      fs.writeFileSync(path.join(sd, ".env.secrets"), "TOKEN=conformance-swarm-token\n", { mode: 0o600 });
+      const compose = `services:\n  web:\n    image: sbx-busybox:test\n    command: ["/bin/httpd", "-f", "-p", "80", "-h", "/www"]\n    stop_grace_period: 1s\n    ports:\n      - { target: 80, published: ${port}, mode: host }\n`;
+      fs.writeFileSync(path.join(sd, "docker-stack.yml"), compose);
+      const owner = "dev.sbx.instance: conf-swarm";
+      const override = (label: string) =>
+        `services:\n  web:\n    labels: { ${owner} }\n    deploy:\n      labels: { ${owner}, conformance: "${label}" }\n    secrets: [{ source: sbx_TOKEN, target: TOKEN }]\nsecrets:\n  sbx_TOKEN: { external: true, name: "\${SBX_SECRET_OBJECT_TOKEN}" }\nnetworks:\n  default: { labels: { ${owner} } }\n`;
+      fs.writeFileSync(path.join(sd, "o1.yml"), override("one"));
+      fs.writeFileSync(path.join(sd, "o2.yml"), override("two"));
+      const attrs = (o: string) => ({
+        stack,
+        compose_file: path.join(sd, "docker-stack.yml"),
+        copy: path.join(sd, "docker-stack.yml"),
+        override: path.join(sd, o),
+        secrets_file: path.join(sd, ".env.secrets"),
+        services: ["web"],
+        replicas: { web: 1 },
+        ports: [`web: ${port} -> 80/tcp (host mode)`],
+        secrets: ["TOKEN"],
+        wait_timeout: 60,
+      });
+      const { execFileSync } = await import("node:child_process");
+      const ls = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).split("\n").filter(Boolean);
+      const owned = () => [
+        ...ls("service", "ls", "-q", "--filter", "label=dev.sbx.instance=conf-swarm"),
+        ...ls("secret", "ls", "-q", "--filter", "label=dev.sbx.instance=conf-swarm"),
+        ...ls("network", "ls", "-q", "--filter", "label=dev.sbx.instance=conf-swarm"),
+      ];
+      return {
+        ctx,
+        desired: { address: "swarm.stack", type: "swarm", attrs: attrs("o1.yml"), dependsOn: [] },
+        changed: { address: "swarm.stack", type: "swarm", attrs: attrs("o2.yml"), dependsOn: [] },
+        tamper: async () => void execFileSync("docker", ["service", "scale", "-d", `${stack}_web=0`], { stdio: "ignore" }),
+        exists: async () => owned().length > 0,
+        cleanup: async () => {
+          try {
+            for (const kind of ["service", "secret", "network", "volume"]) {
+              const ids = ls(kind, "ls", "-q", "--filter", "label=dev.sbx.instance=conf-swarm");
+              if (ids.length) execFileSync("docker", [kind, "rm", ...ids], { stdio: "ignore" });
+            }
+          } finally {
+            fs.rmSync(home, { recursive: true, force: true });
+            await leaveSwarm(lease);
+          }
         },
       };
     },

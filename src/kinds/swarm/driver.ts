@@ -249,15 +249,17 @@ export const swarmDriver: Driver<SwarmAttrs> & Planner<SwarmAttrs> & StatusRepor
     if (!svcs.length) return { state: "missing" };
     const parts: string[] = [];
     let all = true;
+    let drifted = a.services.some((n) => !svcs.some((s) => s.service === n));
     for (const s of svcs) {
       const live = (await tasks(ctx, s.id)).filter((t) => t.desired === "Running");
       const running = live.filter((t) => t.current.startsWith("Running")).length;
       const n = want(s, live);
       if (running < n) all = false;
-      parts.push(`${s.service} ${running}/${n}`);
+      if (a.replicas[s.service] !== undefined && a.replicas[s.service] !== s.replicas) drifted = true;
+      parts.push(`${s.service} ${running}/${n}${a.replicas[s.service] !== undefined && a.replicas[s.service] !== s.replicas ? ` (sbx set ${a.replicas[s.service]})` : ""}`);
     }
     const urls = svcs.flatMap((s) => s.published.map((p) => `${s.service}: http://localhost:${p}`));
-    return { state: all ? "running" : "stopped", detail: parts.join(", "), urls: [...new Set(urls)].sort() };
+    return { state: drifted ? "drifted" : all ? "running" : "stopped", detail: parts.join(", "), urls: [...new Set(urls)].sort() };
   },
   logNames(prior) {
     return prior.attrs.services;
