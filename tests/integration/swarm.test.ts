@@ -11,7 +11,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { dockerAvailable } from "../helpers/docker.js";
 import { freePortBase } from "../helpers/ports.js";
-import { addWorktree, httpGet, makeRepo, newHome, readRegistry, sbx, tmpdir, waitFor, walk } from "../helpers/sbx.js";
+import { addWorktree, httpGet, makeRepo, newHome, readRegistry, sbx, tmpdir, walk } from "../helpers/sbx.js";
 import { joinSwarm, leaveSwarm, type SwarmLease } from "../helpers/swarm.js";
 
 const HAVE_DOCKER = dockerAvailable();
@@ -108,7 +108,7 @@ if (HAVE_DOCKER) {
       const bdir = tmpdir("sbx-bystander-");
       fs.writeFileSync(
         path.join(bdir, "stack.yml"),
-        `services:\n  idle:\n    image: sbx-busybox:test\n    command: ["/bin/sleep", "600"]\n    deploy:\n      labels: { dev.sbx.project: "${name}" }\n    volumes: [keep:/keep]\nvolumes:\n  keep: {}\n`,
+        `services:\n  idle:\n    image: sbx-busybox:test\n    command: ["/bin/sleep", "600"]\n    stop_grace_period: 1s\n    deploy:\n      labels: { dev.sbx.project: "${name}" }\n    volumes: [keep:/keep]\nvolumes:\n  keep: {}\n`,
       );
       docker("stack", "deploy", "--resolve-image", "never", "-c", path.join(bdir, "stack.yml"), bystander);
 
@@ -198,10 +198,13 @@ if (HAVE_DOCKER) {
       assert.equal(lines("service", "ls", "--format", "{{.Name}}", "--filter", `label=com.docker.stack.namespace=${bystander}`), [`${bystander}_idle`], "the bystander stack is untouched");
       assert.is(labelled("volume", `com.docker.stack.namespace=${bystander}`).length, 1, "the bystander's volume is untouched");
 
+      // State lost: destroy still finds the other stack by its owner label, and removes it all.
+      for (const f of ["state.json", "journal.jsonl"]) fs.rmSync(path.join(home, "instances", other.instance, f), { force: true });
       const down2 = await sbx(["destroy", "--auto-approve"], { cwd: wt, home, env: { SBX_SWARM_CANARY: ROTATED }, timeoutMs: 180_000 });
       assert.is(down2.code, 0, down2.stderr + down2.stdout);
+      assert.match(down2.stdout, "# swarm.stack will be destroyed (found by owner label, not in state)");
+      for (const kind of ["service", "secret", "config", "network", "volume"] as const) assert.equal(labelled(kind, `dev.sbx.instance=${other.instance}`), [], `${kind}s of ${otherStack} removed`);
       assert.equal(lines("service", "ls", "--format", "{{.Name}}", "--filter", `label=dev.sbx.project=${name}`), [`${bystander}_idle`], "only the bystander carries the project label now");
-      await waitFor(async () => labelled("secret", `dev.sbx.instance=${other.instance}`).length === 0, 10_000, "the other sandbox's secret to go");
     } finally {
       // Whatever a failure left: the test's own stacks (by project label) and the bystander.
       await removeLabelled(`dev.sbx.project=${name}`);

@@ -33,7 +33,7 @@ async function secretValues(ctx: DriverContext, a: SwarmAttrs): Promise<Map<stri
 }
 
 /** Create the Swarm secret objects for the current values (value on stdin); returns NAME → object. */
-async function ensureSecrets(ctx: DriverContext, a: SwarmAttrs): Promise<{ objects: Record<string, string>; created: string[] }> {
+async function ensureSecrets(ctx: DriverContext, address: string, a: SwarmAttrs): Promise<{ objects: Record<string, string>; created: string[] }> {
   const values = await secretValues(ctx, a);
   const out: Record<string, string> = {};
   const created: string[] = [];
@@ -46,7 +46,7 @@ async function ensureSecrets(ctx: DriverContext, a: SwarmAttrs): Promise<{ objec
     const obj = secretObjectName(a.stack, name, fingerprint(key, name, value));
     out[name] = obj;
     if (existing.includes(obj)) continue;
-    ctx.log(`swarm.stack: docker secret create ${obj} (value from stdin)`);
+    ctx.log(`${address}: docker secret create ${obj} (value from stdin)`);
     const r = await dockerTry(ctx, ["secret", "create", "--label", ownerOf(ctx), "--label", `${STACK_LABEL}=${a.stack}`, "--label", `${SECRET_LABEL}=${name}`, obj, "-"], { input: value });
     if (!r.ok) throw new DriverError(`docker secret create ${obj} failed: ${r.err}`, undefined, "provision");
     created.push(obj);
@@ -55,11 +55,11 @@ async function ensureSecrets(ctx: DriverContext, a: SwarmAttrs): Promise<{ objec
 }
 
 /** Remove this stack's sbx secret objects that are not `keep` (older versions). */
-async function pruneSecrets(ctx: DriverContext, stack: string, keep: readonly string[]): Promise<void> {
+async function pruneSecrets(ctx: DriverContext, address: string, stack: string, keep: readonly string[]): Promise<void> {
   for (const obj of await objects(ctx, "secret", [ownerOf(ctx), `${STACK_LABEL}=${stack}`])) {
     if (keep.includes(obj)) continue;
     const r = await dockerTry(ctx, ["secret", "rm", obj]);
-    ctx.log(r.ok ? `swarm.stack: removed old secret version ${obj}` : `swarm.stack: old secret version ${obj} is still in use (${r.err}); the next apply removes it`);
+    ctx.log(r.ok ? `${address}: removed old secret version ${obj}` : `${address}: old secret version ${obj} is still in use (${r.err}); the next apply removes it`);
   }
 }
 
@@ -121,22 +121,31 @@ async function converge(ctx: DriverContext, address: string, a: SwarmAttrs): Pro
 }
 
 /** Remove what carries this instance's owner label in `stack`: services, then (once their containers are gone) networks, configs, secrets and volumes. */
-async function teardown(ctx: DriverContext, stack: string): Promise<void> {
+async function teardown(ctx: DriverContext, address: string, stack: string): Promise<void> {
   const node = await swarmNode(ctx);
   const inSwarm = node.state === "active" && node.manager;
   const labels = [ownerOf(ctx), stackOf(stack)];
   if (inSwarm) {
     const svcs = await services(ctx, stack);
     if (svcs.length) {
-      ctx.log(`swarm.stack: docker service rm ${svcs.map((s) => s.name).join(" ")}`);
+      ctx.log(`${address}: docker service rm ${svcs.map((s) => s.name).join(" ")}`);
       await docker(ctx, ["service", "rm", ...svcs.map((s) => s.id)]);
     }
   }
-  // Task containers stop after their service goes; their networks and volumes are in use until then.
-  const deadline = Date.now() + 20_000;
-  while ((await containerIds(ctx, labels)).length && Date.now() < deadline) await sleep(500);
-  const left = await containerIds(ctx, labels);
-  if (left.length) await dockerTry(ctx, ["rm", "-f", ...left]);
+  // Task containers stop (with their stop_grace_period) after their service goes; their networks
+  // and volumes are in use until the containers are removed, which Swarm does a few seconds later:
+  // a stopped one is removed here at once, a running one gets a minute to stop.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ids = await containerIds(ctx, labels);
+    if (!ids.length) break;
+    const running = await containerIds(ctx, labels, { running: true });
+    if (!running.length || Date.now() >= deadline) {
+      await dockerTry(ctx, ["rm", "-f", ...ids]);
+      break;
+    }
+    await sleep(500);
+  }
   const removeAll = async (kind: "network" | "config" | "secret" | "volume", names: string[]) => {
     let todo = names;
     // A network or volume can stay busy for a moment after its last container.
@@ -167,7 +176,7 @@ async function deploy(ctx: DriverContext, r: Resource<SwarmAttrs>, first: boolea
   if (problem) throw problem;
   for (const f of [a.copy, a.override]) if (!(await ctx.target.stat(f))) throw new DriverError(`${f} does not exist; run \`sbx apply\` again to write it.`, undefined, "provision");
   const existed = first ? (await services(ctx, a.stack)).length > 0 : true;
-  const { objects: secretObjects, created } = await ensureSecrets(ctx, a);
+  const { objects: secretObjects, created } = await ensureSecrets(ctx, r.address, a);
   const env: NodeJS.ProcessEnv = {};
   // Nothing ambient may name a secret object: only the versions just made.
   for (const [k, v] of Object.entries(ctx.env)) if (!k.startsWith("SBX_SECRET_OBJECT_")) env[k] = v;
@@ -178,12 +187,12 @@ async function deploy(ctx: DriverContext, r: Resource<SwarmAttrs>, first: boolea
     const tail = res.err.split("\n").slice(-8).join("\n      ");
     if (!existed) {
       // A first deploy that failed: remove what it made (services, networks, the secrets just created).
-      await teardown(ctx, a.stack);
+      await teardown(ctx, r.address, a.stack);
       for (const obj of created) await dockerTry(ctx, ["secret", "rm", obj]);
     }
     throw new DriverError(`docker stack deploy failed for ${a.stack}${existed ? "; the running stack was left as it was" : "; what it created was removed"}:\n      ${tail}\n    Fix the compose file and run \`sbx apply\` again.`, undefined, "provision");
   }
-  await pruneSecrets(ctx, a.stack, Object.values(secretObjects));
+  await pruneSecrets(ctx, r.address, a.stack, Object.values(secretObjects));
   await converge(ctx, r.address, a);
   return { output: { services: a.services.map((s) => `${a.stack}_${s}`) }, attrs: { secret_objects: secretObjects } };
 }
@@ -239,7 +248,7 @@ export const swarmDriver: Driver<SwarmAttrs> & Planner<SwarmAttrs> & StatusRepor
   create: (ctx, r) => deploy(ctx, r, true),
   update: (ctx, r) => deploy(ctx, r, false),
   async delete(ctx, prior) {
-    await teardown(ctx, prior.attrs.stack);
+    await teardown(ctx, prior.address, prior.attrs.stack);
     return {};
   },
   async status(ctx, prior) {

@@ -123,7 +123,7 @@ export async function objects(ctx: DriverContext, kind: "secret" | "config" | "n
   return (await docker(ctx, [kind, "ls", "--format", "{{.Name}}", ...byLabels(labels)])).sort();
 }
 
-/** Containers (task containers on this node) carrying all these labels. */
-export async function containerIds(ctx: DriverContext, labels: string[]): Promise<string[]> {
-  return docker(ctx, ["ps", "-aq", ...byLabels(labels)]);
+/** Containers (task containers on this node) carrying all these labels; only running ones when asked. */
+export async function containerIds(ctx: DriverContext, labels: string[], opts: { running?: boolean } = {}): Promise<string[]> {
+  return docker(ctx, ["ps", opts.running ? "-q" : "-aq", ...byLabels(labels)]);
 }
