@@ -101,7 +101,7 @@ async function converge(ctx: DriverContext, address: string, a: SwarmAttrs): Pro
   let lastNote = start;
   for (;;) {
     const { waiting, failed } = await unconverged(ctx, a);
-    if (failed.length) throw new DriverError(`Stack ${a.stack} failed to update`, [`Stack ${a.stack} failed to update:`, ...failed.map((l) => `  ${l}`), "Fix the compose file or the image and run `sbx apply` again."], "health");
+    if (failed.length) throw new DriverError(`Stack ${a.stack} failed to update`, [...failed, "Fix the compose file or the image and run `sbx apply` again."], "health");
     if (!waiting.length) {
       ctx.log(`${address}: every service runs its replicas (${Math.round((Date.now() - start) / 1000)}s)`);
       return;
@@ -109,7 +109,7 @@ async function converge(ctx: DriverContext, address: string, a: SwarmAttrs): Pro
     if (Date.now() >= deadline)
       throw new DriverError(
         `Stack ${a.stack}: services not running after ${a.wait_timeout}s`,
-        [`Stack ${a.stack}: services not running after ${a.wait_timeout}s:`, ...waiting.map((l) => `  ${l}`), `See \`docker service ps --no-trunc ${a.stack}_<service>\`; fix the compose file or the image, then run \`sbx apply\` again.`],
+        [...waiting, `See \`docker service ps --no-trunc ${a.stack}_<service>\`; fix the compose file or the image, then run \`sbx apply\` again.`],
         "health",
       );
     if (Date.now() - lastNote >= 10_000) {
@@ -280,10 +280,10 @@ export const swarmDriver: Driver<SwarmAttrs> & Planner<SwarmAttrs> & StatusRepor
     for await (const line of merged(names.map(one))) yield ctx.redactor.redact(line);
   },
   async discover(ctx) {
-    // No engine, or not in a swarm: nothing of ours can be found there.
-    const probe = await ctx.target.run(["docker", "info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"], { env: ctx.env, timeoutMs: 30_000 });
-    if (probe.exitCode !== 0) return [];
-    const swarm = probe.stdout.trim() === "active true";
+    // No engine: nothing of ours. Not a swarm manager (service ls fails): only volumes can be left.
+    const probe = await ctx.target.run(["docker", "service", "ls", "-q", "--filter", `label=${ownerOf(ctx)}`], { env: ctx.env, timeoutMs: 30_000 });
+    if (probe.notFound) return [];
+    const swarm = probe.exitCode === 0;
     const stacks = new Map<string, string[]>();
     const note = (stack: string, service?: string) => {
       if (!stack) return;
@@ -292,10 +292,12 @@ export const swarmDriver: Driver<SwarmAttrs> & Planner<SwarmAttrs> & StatusRepor
       stacks.set(stack, list);
     };
     if (swarm) {
-      for (const s of await services(ctx)) note(s.stack, s.service);
+      if (probe.stdout.trim()) for (const s of await services(ctx)) note(s.stack, s.service);
       for (const l of await docker(ctx, ["secret", "ls", "--format", `{{.Label "${STACK_LABEL}"}}`, "--filter", `label=${ownerOf(ctx)}`])) note(l.trim());
     }
-    for (const l of await docker(ctx, ["volume", "ls", "--format", `{{.Label "${NAMESPACE_LABEL}"}}`, "--filter", `label=${ownerOf(ctx)}`])) note(l.trim());
+    const vols = await dockerTry(ctx, ["volume", "ls", "--format", `{{.Label "${NAMESPACE_LABEL}"}}`, "--filter", `label=${ownerOf(ctx)}`]);
+    if (!vols.ok) return []; // the engine is not running: nothing can be found
+    for (const l of vols.out) note(l.trim());
     const names = [...stacks.keys()].sort();
     const out: StateResource<SwarmAttrs>[] = names.map((stack) => ({
       address: names.length === 1 ? "swarm.stack" : `swarm.stack_${stack.replace(/[^A-Za-z0-9_-]/g, "_")}`,
