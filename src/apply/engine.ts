@@ -73,10 +73,14 @@ async function schedule(jobs: Job[], parallelism: number, run: (j: Job) => Promi
   const ready = jobs.filter((j) => j.waiting === 0);
   let running = 0;
   let wake: (() => void) | undefined;
-  const skip = (j: Job) => {
-    if (j.state !== "waiting") return;
-    j.state = "skipped";
-    for (const n of j.next) skip(n);
+  // With an explicit stack: a failure at the root of a long chain must not exhaust the call stack.
+  const skip = (first: Job) => {
+    const todo = [first];
+    for (let j = todo.pop(); j; j = todo.pop()) {
+      if (j.state !== "waiting") continue;
+      j.state = "skipped";
+      todo.push(...j.next);
+    }
   };
   for (;;) {
     while (ready.length && running < parallelism && !stop()) {

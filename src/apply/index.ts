@@ -14,4 +14,5 @@ export { diffAgainstBase } from "./workflows/diff.js";
 export { collect, destroyInstance, knownInstances, type DestroyOutcome } from "./workflows/destroy.js";
 export { envOf, extendTtl, listInstances, logsOf, shellExports, statusOf, type StatusReport } from "./workflows/inspect.js";
 export { planApply, planDestroy, planLocked } from "./workflows/plan.js";
+export { sshArgv, sshInto, type SshRequest } from "./workflows/ssh.js";
 export { claimOf } from "./project.js";

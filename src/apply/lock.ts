@@ -54,8 +54,12 @@ function takeOver(lockPath: string, infoPath: string, dead: LockInfo): boolean {
     return false; // another waiter took it over first
   }
   const info = readInfo(claimed);
+  if (!info || info.pid !== dead.pid || info.since !== dead.since) {
+    // Not the dead holder's any more: a new holder wrote it meanwhile. Put it back.
+    fs.renameSync(claimed, infoPath);
+    return false;
+  }
   fs.rmSync(claimed, { force: true });
-  if (!info || info.pid !== dead.pid || info.since !== dead.since) return false;
   fs.rmSync(lockPath, { recursive: true, force: true });
   return true;
 }
@@ -94,24 +98,11 @@ export async function acquireLock(base: string, opts: { what: string; command: s
         takeOver(lockPath, infoPath, info);
         continue;
       }
-      if (!info) {
-        // Lock dir without info: the holder is between mkdir and writing info, or died there.
-        const st = safeStat(lockPath);
-        if (st && Date.now() - st.mtimeMs > 5_000) {
-          fs.rmSync(lockPath, { recursive: true, force: true });
-          continue;
-        }
-      }
+      // A lock dir without info: its holder is between taking the lock and writing who it is,
+      // or died there; proper-lockfile's staleness (30 s without a heartbeat) frees the latter.
       if (Date.now() >= deadline) throw new LockHeldError(opts.what, info);
       await new Promise((r) => setTimeout(r, 50 + Math.random() * 50));
     }
   }
 }
 
-function safeStat(p: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(p);
-  } catch {
-    return undefined;
-  }
-}

@@ -190,7 +190,13 @@ export class StateStore {
   commit(state: InstanceState): void {
     this.requireDir();
     if (fs.existsSync(this.snapshot)) {
-      const onDisk = migrateState(JSON.parse(fs.readFileSync(this.snapshot, "utf8")), this.snapshot);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(fs.readFileSync(this.snapshot, "utf8"));
+      } catch (e) {
+        throw new StateError(`State file ${this.snapshot} became unreadable during the run (${(e as Error).message}); restore it from ${this.snapshot}.backup.`);
+      }
+      const onDisk = migrateState(raw, this.snapshot);
       if (onDisk.lineage !== state.lineage) throw new StateError(`Refusing to overwrite state with a different lineage (${onDisk.lineage} vs ${state.lineage}).`);
       if (onDisk.serial > state.serial) throw new StateError(`Refusing to overwrite newer state (serial ${onDisk.serial} > ${state.serial}).`);
       fs.copyFileSync(this.snapshot, `${this.snapshot}.backup`);

@@ -11,6 +11,7 @@ import { destroyCommand } from "./commands/destroy.js";
 import { diffCommand } from "./commands/diff.js";
 import { planCommand, showCommand } from "./commands/plan.js";
 import { compileCommand, explainCommand, validateCommand } from "./commands/config.js";
+import { execCommand, sshCommand } from "./commands/ssh.js";
 import { envCommand, extendTtlCommand, gcCommand, listCommand, logsCommand, statusCommand } from "./commands/inspect.js";
 
 function collect(v: string, prev: string[] = []): string[] {
@@ -82,6 +83,14 @@ export function buildProgram(): Command {
     .option("-f, --follow", "keep printing new lines")
     .option("-n, --tail <n>", "lines per service (default 100)")
     .action(async (service, flags) => logsCommand(g(), service, flags));
+  program
+    .command("ssh [args...]")
+    .description("ssh into the agent's microVM, in /workspace (args after -- go to ssh: sbx ssh -- -L 8080:localhost:8080)")
+    .action(async (args: string[] | undefined) => sshCommand(g(), args ?? []));
+  program
+    .command("exec <command...>")
+    .description("run a command in the agent's microVM, in /workspace: sbx exec -- CMD [ARGS...]")
+    .action(async (cmd: string[]) => execCommand(g(), cmd));
   program.command("validate").description("check the configuration: everything plan checks without host state").action(() => validateCommand(g()));
   program.command("explain <option>").description("show an option's type, value and every definition").action((o) => explainCommand(g(), o));
   program

@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { error, hasErrors, type Diagnostic } from "./diagnostics.js";
+import { chooseBackend, directoryNameLayer, ignoredAgentSettings, projectNameLayer, USER_AGENT_FILE, AGENT_BACKENDS } from "./agent.js";
+import { error, hasErrors, type Diagnostic, type SourceRange } from "./diagnostics.js";
 import { loadToml, type LoadedFile, type TomlTable, type TomlValue } from "./load.js";
 import { mergeLayers, type Layer, type Merged } from "./merge.js";
 import { parsePath, pathKey, type OptionPath } from "./path.js";
@@ -44,7 +45,8 @@ export interface ProfileRef {
 }
 
 export interface ConfigFile {
-  role: "infra" | "agent" | "local" | "profile";
+  /** `user`: $XDG_CONFIG_HOME/keystone/agent.toml, the user's agent defaults. */
+  role: "infra" | "agent" | "local" | "profile" | "user";
   file: string;
   hash: string;
 }
@@ -58,8 +60,12 @@ export interface ResolvedConfig {
   agentMerged?: Merged;
   profiles: ProfileRef[];
   files: ConfigFile[];
-  /** Absolute directory holding infra.toml (or .devops-ai/). */
+  /** Absolute directory holding infra.toml (or .devops-ai/), or agent.toml when it is alone. */
   configDir: string;
+  /** The backend that runs the sandbox (sandbox.backend, agent.toml's [backend] type, or the default). */
+  backend: string;
+  /** Where the backend was chosen, when a file chose it. */
+  backendFrom?: SourceRange;
   texts: Map<string, string>;
 }
 
@@ -88,14 +94,15 @@ export function displayPath(paths: ProjectPaths, abs: string): string {
 
 const INFRA_NAMES = ["infra.toml", ".devops-ai/infra.toml"];
 
-/** Walk from cwd up to the worktree top for the first directory with an infra.toml. */
-export function findConfigDir(paths: ProjectPaths, reader: SourceReader): { dir: string; infraFile: string } | undefined {
+/** Walk from cwd up to the worktree top for the first directory with an infra.toml, or else an agent.toml. */
+export function findConfigDir(paths: ProjectPaths, reader: SourceReader): { dir: string; infraFile?: string } | undefined {
   let dir = paths.cwd;
   for (let i = 0; i < 64; i++) {
     for (const name of INFRA_NAMES) {
       const f = path.join(dir, name);
       if (reader.read(f) !== undefined) return { dir, infraFile: f };
     }
+    if (reader.read(path.join(dir, "agent.toml")) !== undefined) return { dir };
     if (dir === paths.worktree || path.dirname(dir) === dir) break;
     dir = path.dirname(dir);
   }
@@ -151,8 +158,8 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
   const found = findConfigDir(paths, reader);
   if (!found) {
     diags.push(
-      error("No infra.toml found", {
-        detail: `Looked in ${displayPath(paths, paths.cwd)} and its parents up to the git top level for infra.toml or .devops-ai/infra.toml. Create one (see examples/quickstart/infra.toml) or run sbx with -C DIR.`,
+      error("No infra.toml or agent.toml found", {
+        detail: `Looked in ${displayPath(paths, paths.cwd)} and its parents up to the git top level for infra.toml, .devops-ai/infra.toml or agent.toml. Create one (see examples/quickstart/infra.toml, or README "Agent sandboxes" for agent.toml) or run sbx with -C DIR.`,
       }),
     );
     return { diags, texts };
@@ -169,11 +176,13 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     return r.value;
   };
 
-  const infraFile = load(found.infraFile, "infra");
-  const baseDir = path.dirname(found.infraFile);
+  const infraFile = found.infraFile ? load(found.infraFile, "infra") : undefined;
+  const baseDir = found.infraFile ? path.dirname(found.infraFile) : found.dir;
   const localFile = load(path.join(baseDir, "infra.local.toml"), "local");
   const agentFile = load(path.join(baseDir, "agent.toml"), "agent");
-  if (!infraFile) return { diags, texts };
+  if (found.infraFile ? !infraFile : !agentFile) return { diags, texts };
+  // The file errors without a position fall back to: infra.toml, or agent.toml when it is alone.
+  const mainFile = infraFile?.file ?? agentFile!.file;
 
   // Profiles: `profile = "x"`, `[sandbox] profile = "x"` or `extends = [...]`, in any project file.
   const profileNames: { name: string; from: LoadedFile; at: OptionPath }[] = [];
@@ -264,26 +273,41 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     target.push({ kind: "cli", file: `--set ${showSet(s)}`, priority: LAYER_PRIORITY.cli, value: nest(r.path!, r.value!) });
   }
 
-  const infraLayers: Layer[] = [...profileInfraLayers, layerFrom(infraFile, "project")];
+  const infraLayers: Layer[] = [...profileInfraLayers];
+  // With no infra.toml, the project is named by agent.toml's [project] name, else the directory.
+  if (infraFile) infraLayers.push(layerFrom(infraFile, "project"));
+  else infraLayers.push(directoryNameLayer(paths.main));
+  const agentName = agentFile ? projectNameLayer(agentFile) : undefined;
+  if (agentName) infraLayers.push(agentName);
   if (localFile) infraLayers.push(layerFrom(localFile, "local"));
   infraLayers.push(...infraSets);
   const im = mergeLayers(SCHEMAS.infra, infraLayers);
   diags.push(...im.diags);
-  if (!hasErrors(im.diags)) diags.push(...validateMerged("infra", im.merged, infraFile.file));
+  if (!hasErrors(im.diags)) diags.push(...validateMerged("infra", im.merged, mainFile));
+  if (!hasErrors(diags) && typeof (im.merged.value.project as TomlTable | undefined)?.name !== "string")
+    diags.push(error("Missing required option `project.name'", { range: { file: mainFile, start: { line: 1, col: 1 } }, address: "project.name", detail: 'Add a [project] table with `name = ...`. For example:\n  [project]\n  name = "myapp"' }));
 
+  // agent.toml takes part when the repository has one or infra.toml picks an agent backend;
+  // then the user's keystone file supplies defaults below the repository's.
+  const infraBackend = (im.merged.value.sandbox as TomlTable | undefined)?.backend;
+  const agentActive = !!agentFile || AGENT_BACKENDS.some((b) => b === infraBackend);
   let agentMerged: Merged | undefined;
-  if (agentFile || profileAgentLayers.length || agentSets.length) {
+  if (agentActive || profileAgentLayers.length || agentSets.length) {
     const layers = [...profileAgentLayers];
+    const userFile = agentActive && paths.xdgConfig ? load(path.join(paths.xdgConfig, USER_AGENT_FILE), "user") : undefined;
+    if (userFile) layers.push(layerFrom(userFile, "user"));
     if (agentFile) layers.push(layerFrom(agentFile, "project"));
     layers.push(...agentSets);
     const am = mergeLayers(SCHEMAS.agent, layers);
     diags.push(...am.diags);
-    if (!hasErrors(am.diags)) diags.push(...validateMerged("agent", am.merged, agentFile?.file ?? "agent.toml"));
+    if (!hasErrors(am.diags)) diags.push(...validateMerged("agent", am.merged, agentFile?.file ?? userFile?.file ?? "agent.toml"));
     agentMerged = am.merged;
   }
+  const choice = chooseBackend({ infra: im.merged, agent: agentActive ? agentMerged : undefined, repoAgent: !!agentFile, hasServices: Object.keys((im.merged.value.services as TomlTable | undefined) ?? {}).length > 0 });
+  diags.push(...choice.diags);
   // Cross-field rules assume well-typed values: only after the schema passed.
-  if (!hasErrors(diags)) diags.push(...semanticChecks(im.merged, infraFile.file));
-  if (hasErrors(diags)) return { diags, texts };
+  if (!hasErrors(diags)) diags.push(...semanticChecks(im.merged, mainFile), ...ignoredAgentSettings(choice.name, agentMerged));
+  if (hasErrors(diags)) return { diags: dedupe(diags), texts };
   const infra = im.merged.value as unknown as InfraConfig;
   const secretRefs: Record<string, string> = {};
   for (const p of profiles) Object.assign(secretRefs, p.secretRefs);
@@ -298,11 +322,24 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
       profiles,
       files,
       configDir: found.dir,
+      backend: choice.name,
+      ...(choice.from ? { backendFrom: choice.from } : {}),
       texts,
     },
-    diags,
+    diags: dedupe(diags),
     texts,
   };
+}
+
+/** One diagnostic per place and summary (agent.toml's [project] name is checked by both schemas). */
+function dedupe(diags: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diags.filter((d) => {
+    const k = `${d.severity}:${d.range?.file}:${d.range?.start.line}:${d.range?.start.col}:${d.summary}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 /** Cross-field rules the schema cannot express. */

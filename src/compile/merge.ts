@@ -59,7 +59,14 @@ function unwrap(v: TomlValue): { value: TomlValue; priority?: number } {
   return { value: v };
 }
 
-function collect(root: JsonSchema, layer: Layer, defs: Map<string, { path: OptionPath; defs: Def[] }>, keyLocations: Merged["keyLocations"]): void {
+interface Collected {
+  path: OptionPath;
+  defs: Def[];
+  /** The layer of each definition (same order as defs), for positions inside list elements. */
+  layers: Layer[];
+}
+
+function collect(root: JsonSchema, layer: Layer, defs: Map<string, Collected>, keyLocations: Merged["keyLocations"]): void {
   const visit = (path: OptionPath, v: TomlValue): void => {
     const kp = layer.keyPos?.(path);
     const k = pathKey(path);
@@ -70,15 +77,10 @@ function collect(root: JsonSchema, layer: Layer, defs: Map<string, { path: Optio
       for (const [key, x] of Object.entries(value)) visit([...path, key], x);
       return;
     }
-    if (Array.isArray(value))
-      value.forEach((_, i) => {
-        const ep = layer.keyPos?.([...path, i]);
-        const ek = pathKey([...path, i]);
-        if (ep && !keyLocations.has(ek)) keyLocations.set(ek, { file: layer.file, pos: ep });
-      });
     const vp = layer.valuePos?.(path) ?? kp;
-    const entry = defs.get(k) ?? { path, defs: [] };
+    const entry = defs.get(k) ?? { path, defs: [], layers: [] };
     entry.defs.push({ value, file: layer.file, line: vp?.line, col: vp?.col, layer: layer.kind, priority: priority ?? layer.priority });
+    entry.layers.push(layer);
     defs.set(k, entry);
   };
   for (const [key, x] of Object.entries(layer.value)) visit([key], x);
@@ -98,7 +100,32 @@ export function showDef(d: Def): string {
   return `- In \`${loc}' (${d.layer}, priority ${d.priority}): ${showValue(d.value)}`;
 }
 
-function mergeOption(root: JsonSchema, path: OptionPath, all: Def[], diags: Diagnostic[]): MergedOption | undefined {
+/**
+ * Positions inside the elements of a merged list (`[[backend.microvm.shares]]` and its keys),
+ * at their index in the merged value: a list concatenates its definitions, so an element's
+ * index is its index in its own file plus the length of the definitions merged before it.
+ */
+function elementLocations(path: OptionPath, used: readonly { def: Def; layer: Layer }[], keyLocations: Merged["keyLocations"]): void {
+  let offset = 0;
+  for (const { def, layer } of used) {
+    const items = Array.isArray(def.value) ? def.value : [def.value];
+    items.forEach((item, i) => {
+      const visit = (src: OptionPath, dst: OptionPath, v: TomlValue): void => {
+        const p = layer.keyPos?.(src) ?? layer.valuePos?.(src);
+        if (p) keyLocations.set(pathKey(dst), { file: layer.file, pos: p });
+        if (Array.isArray(v)) v.forEach((x, j) => visit([...src, j], [...dst, j], x));
+        else if (isTable(v)) for (const [key, x] of Object.entries(v)) visit([...src, key], [...dst, key], x);
+      };
+      // A list wrapped in `{ force = [...] }` has its elements one level down.
+      const src = [[...path, i], [...path, "force", i], [...path, "default", i]].find((q) => layer.keyPos?.(q)) ?? [...path, i];
+      visit(src, [...path, offset + i], item);
+    });
+    offset += items.length;
+  }
+}
+
+function mergeOption(root: JsonSchema, path: OptionPath, entry: Collected, diags: Diagnostic[], keyLocations: Merged["keyLocations"]): MergedOption | undefined {
+  const all = entry.defs;
   const best = Math.min(...all.map((d) => d.priority));
   const kind = kindOf(root, schemaAt(root, path));
   const s = schemaAt(root, path);
@@ -106,6 +133,11 @@ function mergeOption(root: JsonSchema, path: OptionPath, all: Def[], diags: Diag
     // listOf: concatenate every definition in priority order; a forced list replaces the rest.
     const forced = all.filter((d) => d.priority === FORCE && d.layer !== "cli");
     const used = forced.length ? forced : [...all].sort((a, b) => a.priority - b.priority);
+    elementLocations(
+      path,
+      used.map((def) => ({ def, layer: entry.layers[all.indexOf(def)]! })),
+      keyLocations,
+    );
     const value: TomlValue[] = [];
     for (const d of used) {
       if (Array.isArray(d.value)) value.push(...d.value);
@@ -130,6 +162,7 @@ function mergeOption(root: JsonSchema, path: OptionPath, all: Def[], diags: Diag
     );
     return undefined;
   }
+  if (Array.isArray(first.value)) elementLocations(path, [{ def: first, layer: entry.layers[all.indexOf(first)]! }], keyLocations);
   return { path, defs: all, value: first.value, highestPriority: best };
 }
 
@@ -147,15 +180,16 @@ function setAt(root: TomlTable, path: OptionPath, value: TomlValue): void {
 /** Merge layers by the schema's option kinds; conflicts become diagnostics. */
 export function mergeLayers(root: JsonSchema, layers: readonly Layer[]): { merged: Merged; diags: Diagnostic[] } {
   const diags: Diagnostic[] = [];
-  const byPath = new Map<string, { path: OptionPath; defs: Def[] }>();
+  const byPath = new Map<string, Collected>();
   const keyLocations: Merged["keyLocations"] = new Map();
   for (const layer of layers) collect(root, layer, byPath, keyLocations);
   const value: TomlTable = {};
   const options = new Map<string, MergedOption>();
   const keys = [...byPath.keys()].sort();
   for (const k of keys) {
-    const { path, defs } = byPath.get(k)!;
-    const m = mergeOption(root, path, defs, diags);
+    const entry = byPath.get(k)!;
+    const { path } = entry;
+    const m = mergeOption(root, path, entry, diags, keyLocations);
     if (!m) continue;
     options.set(k, m);
     setAt(value, path, m.value);

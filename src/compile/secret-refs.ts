@@ -40,6 +40,9 @@ export function parseSecretRef(name: string, ref: string): { ref?: SecretRef; pr
     if (!p) return { problem: `${name}: malformed reference ${ref}. Expected file://path.` };
     return { ref: { name, scheme: "file", display: ref, target: p } };
   }
+  // A known scheme mistyped (`OP://…`, `op:/…`) would otherwise be taken as a literal value.
+  const near = /^(op|env|dotenv|file):\/{1,3}/i.exec(ref);
+  if (near) return { problem: `${name}: ${ref.slice(0, near[0].length)}… looks like a ${near[1]!.toLowerCase()}:// reference but is not one. Write it as ${near[1]!.toLowerCase()}://…; a literal value must not start with a reference scheme.` };
   return { ref: { name, scheme: "literal", display: LITERAL_DISPLAY } };
 }
 

@@ -5,6 +5,7 @@ import { validateAgent, validateInfra, validateProfile, type AjvError, type Vali
 import { error, type Diagnostic } from "./diagnostics.js";
 import { didYouMean, locate, type Merged } from "./merge.js";
 import { formatPath, pathKey, type OptionPath } from "./path.js";
+import { placementHint } from "./placement.js";
 import { describeType, propertyNames, schemaAt, SCHEMAS, type SchemaName } from "./schema.js";
 
 const VALIDATORS: Record<SchemaName, Validator> = { infra: validateInfra, agent: validateAgent, profile: validateProfile };
@@ -93,7 +94,7 @@ function toDiagnostic(name: SchemaName, root: (typeof SCHEMAS)[SchemaName], merg
       return error(`Invalid value for ${opt}`, {
         range: at(path),
         address: formatPath(path),
-        detail: `${opt} must match ${String(e.params.pattern)}.${patternHint(path)}`,
+        detail: `${opt} must match ${String(e.params.pattern)}.${name === "profile" && formatPath(path) === "placement" ? placementHint((merged.value as { placement?: unknown }).placement) : patternHint(path)}`,
       });
     case "propertyNames":
       return error(`Invalid name in ${opt}`, {

@@ -114,15 +114,7 @@ const WORDS: Record<string, string> = { create: "is created", update: "changes",
  * each resource is decided after everything it depends on.
  */
 function followDependencies(changes: Map<string, ResourceChange>, specs: KindSpecs): void {
-  const state = new Map<string, 1 | 2>();
-  const visit = (c: ResourceChange): void => {
-    if (state.get(c.address)) return;
-    state.set(c.address, 1);
-    for (const d of c.depends_on) {
-      const dc = changes.get(d);
-      if (dc && !state.get(d)) visit(dc);
-    }
-    state.set(c.address, 2);
+  const decide = (c: ResourceChange): void => {
     const follow = specs.get(c.type)?.onDependencyChange;
     if (!follow || c.action !== "no-op") return;
     const trigger = c.depends_on
@@ -133,5 +125,26 @@ function followDependencies(changes: Map<string, ResourceChange>, specs: KindSpe
       c.reasons.push(`${follow === "replace" ? "restarts" : "re-runs"} because ${trigger.address} ${WORDS[trigger.action] ?? "changes"}`);
     }
   };
-  for (const c of [...changes.values()].sort((a, b) => (a.address < b.address ? -1 : 1))) visit(c);
+  // Depth-first, post-order, with an explicit stack: a long dependency chain must not
+  // exhaust the call stack.
+  const seen = new Set<string>();
+  for (const root of [...changes.values()].sort((a, b) => (a.address < b.address ? -1 : 1))) {
+    if (seen.has(root.address)) continue;
+    seen.add(root.address);
+    const stack: { c: ResourceChange; next: number }[] = [{ c: root, next: 0 }];
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const d = top.c.depends_on[top.next++];
+      if (d === undefined) {
+        stack.pop();
+        decide(top.c);
+        continue;
+      }
+      const dc = changes.get(d);
+      if (dc && !seen.has(d)) {
+        seen.add(d);
+        stack.push({ c: dc, next: 0 });
+      }
+    }
+  }
 }

@@ -20,7 +20,9 @@ for (const name of fs.readdirSync(dir).sort()) {
   test(`error fixture ${name} gives its located message and changes nothing`, async () => {
     const repo = makeRepo(filesOf(path.join(dir, name)));
     const home = newHome();
-    const r = await sbx(["plan"], { cwd: repo, home });
+    // No user-level ~/.config/keystone/agent.toml may change the agent cases.
+    const env = { XDG_CONFIG_HOME: path.join(repo, ".no-xdg") };
+    const r = await sbx(["plan"], { cwd: repo, home, env });
     assert.is(r.code, 1, r.stdout);
     assert.not.match(r.stderr, /internal error|\n\s+at /);
     assert.match(r.stderr, /^[^\s:]+\.toml:\d+:\d+: error: /m);
@@ -28,7 +30,7 @@ for (const name of fs.readdirSync(dir).sort()) {
     if (process.env.UPDATE_GOLDEN) fs.writeFileSync(golden, r.stderr);
     assert.fixture(r.stderr, fs.readFileSync(golden, "utf8"));
     assert.equal(walk(home), [], "no host state written");
-    const a = await sbx(["apply", "--auto-approve"], { cwd: repo, home });
+    const a = await sbx(["apply", "--auto-approve"], { cwd: repo, home, env });
     assert.is(a.code, 1);
     assert.equal(walk(home), [], "apply wrote nothing either");
   });

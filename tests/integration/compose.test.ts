@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { addWorktree, httpGet, makeRepo, newHome, readRegistry, sbx, walk } from "../helpers/sbx.js";
+import { freePortBase } from "../helpers/ports.js";
 
 function dockerReady(): boolean {
   try {
@@ -25,6 +26,8 @@ if (!HAVE_DOCKER) {
 
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" });
 const CANARY = "compose-canary-5d1e";
+// Unique per run: other checkouts may run this suite against the same engine at once.
+const BYSTANDER = `sbx-bystander-${process.pid}`;
 
 function project(name: string, base: number): Record<string, string> {
   return {
@@ -41,12 +44,12 @@ function owned(project: string, kind: "ps" | "volume" | "network"): string[] {
 
 if (HAVE_DOCKER) {
   test("compose sandboxes in two worktrees run side by side; env and secrets reach the container; destroy is exact", async () => {
-    const repo = makeRepo(project("cmp", 29000));
+    const repo = makeRepo(project("cmp", await freePortBase(3)));
     const wt = addWorktree(repo, "other");
     const home = newHome();
     const env = { SBX_CANARY: CANARY };
     // A bystander project that destroy must never touch.
-    docker("run", "-d", "--label", "com.docker.compose.project=bystander", "--name", "sbx-bystander", "sbx-busybox:test", "/bin/sleep", "300");
+    docker("run", "-d", "--label", `com.docker.compose.project=${BYSTANDER}`, "--name", BYSTANDER, "sbx-busybox:test", "/bin/sleep", "300");
     try {
       const a = await sbx(["apply", "--auto-approve"], { cwd: repo, home, env, timeoutMs: 180_000 });
       assert.is(a.code, 0, a.stderr + a.stdout);
@@ -82,15 +85,15 @@ if (HAVE_DOCKER) {
       for (const k of ["ps", "volume", "network"] as const) assert.equal(owned(name, k), [], `${k} of ${name} removed`);
       const other = claims.find((c) => c.worktree === wt)!;
       assert.is((await httpGet(`http://127.0.0.1:${other.ports.WEB_PORT}/`)).status, 200, "the other worktree still runs");
-      assert.is(owned("bystander", "ps").length, 1, "another project is untouched");
+      assert.is(owned(BYSTANDER, "ps").length, 1, "another project is untouched");
       await sbx(["destroy", "--auto-approve"], { cwd: wt, home, env, timeoutMs: 180_000 });
     } finally {
-      docker("rm", "-f", "sbx-bystander");
+      docker("rm", "-f", BYSTANDER);
     }
   });
 
   test("a compose file with a fixed host port or container_name fails at plan time with a located error", async () => {
-    const files = project("bad", 29100);
+    const files = project("bad", await freePortBase(3));
     files["docker-compose.yml"] = 'services:\n  web:\n    image: sbx-busybox:test\n    container_name: web\n    ports:\n      - "8080:80"\n      - "${OTHER_PORT:-9000}:90"\n';
     const repo = makeRepo(files);
     const home = newHome();

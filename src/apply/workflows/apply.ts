@@ -2,7 +2,8 @@
 // converge, commit state, record events. The CLI only parses arguments and prints.
 
 import { error, hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
-import { portSpecs, slotRange, usableSlots } from "../../compile/ports.js";
+import { slotPortSpecs } from "../../compile/backends/index.js";
+import { slotRange, usableSlots } from "../../compile/ports.js";
 import { KINDS } from "../../kinds/index.js";
 import { hasChanges, planErrors, type Plan } from "../../plan/model.js";
 import { staleReason } from "../../plan/planfile.js";
@@ -14,6 +15,7 @@ import { StateError } from "../state.js";
 import type { Project } from "../project.js";
 import { engineDiagnostics, lockInstance, type Interaction } from "./common.js";
 import { planApply } from "./plan.js";
+import { preflightPlan } from "./preflight.js";
 
 export interface ApplyRequest extends Interaction {
   /** Apply exactly this saved plan (refused when stale). */
@@ -63,10 +65,13 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
     if (plan.slot.status === "held") await setClaimStatus(home, p.id, "running", p.opts.command);
     return { diags: [], plan };
   }
+  // The host must be able to do it before anything changes (no slot claim, no state, no file).
+  const pre = await preflightPlan(p, plan);
+  if (hasErrors(pre)) return { diags: pre, plan };
   if (!req.saved && !(await req.approve(plan, "\nDo you want to perform these actions?"))) return { diags: [], plan, cancelled: true };
   p.store.init();
   if (plan.slot.status === "to-claim") {
-    const specs = portSpecs(p.config.infra);
+    const specs = slotPortSpecs(p.config);
     const range = req.slot !== undefined ? { min: req.slot, max: req.slot } : (usableSlots(specs, slotRange(p.config.infra)) ?? slotRange(p.config.infra));
     let claimed;
     try {

@@ -4,6 +4,15 @@
  * agent.toml: a coding agent's microVM or Kubernetes sandbox (keystone SPEC-012).
  */
 export interface AgentConfig {
+  /**
+   * sbx extension (keystone has no project name): names the sandbox when the repository has no infra.toml. Default: the main repository's directory name.
+   */
+  project?: {
+    /**
+     * Project name, as infra.toml's [project] name (both may be given only if they agree).
+     */
+    name?: string;
+  };
   profile?: string;
   extends?: string[];
   defaults?: {
@@ -129,12 +138,47 @@ export interface AgentConfig {
        * Guest system.stateVersion.
        */
       state_version?: string;
+      /**
+       * Absolute host directory where sbx apply writes each VM's modules (<dir>/<vm>/host.nix and vms/); the host's NixOS configuration imports every <dir>/* /host.nix.
+       */
+      host_config_dir?: string;
+      /**
+       * Run after sbx apply writes or changes the modules, before it starts the VM, so the host declares it. [] to run nothing (then rebuild yourself before the VM can start).
+       */
+      rebuild_command?: string[];
     };
+    /**
+     * Run the agent as a Pod (kubectl apply --server-side, field manager sbx).
+     */
     kubernetes?: {
+      /**
+       * kubeconfig context (`kubectl config get-contexts`). A profile's placement k8s://<context>/<namespace> may set it instead.
+       */
       context?: string;
+      /**
+       * A namespace shared with other sandboxes: sbx labels its objects and deletes only those. Unset: sbx creates a namespace of the sandbox's own (sbx-<instance>) and deletes it on destroy.
+       */
       namespace?: string;
+      /**
+       * StorageClass of the workspace volume when persist = true. Unset: the cluster's default class.
+       */
       storage_class?: string;
+      /**
+       * Size requested for the workspace volume when persist = true (a Kubernetes quantity).
+       */
+      volume_size?: string;
+      /**
+       * Container image of the agent's Pod.
+       */
       image?: string;
+      /**
+       * Where the workspace volume is mounted in the agent's container.
+       */
+      workspace?: string;
+      /**
+       * Overrides the image's entrypoint (Kubernetes `command`).
+       */
+      command?: string[];
     };
   };
   proxy?: {

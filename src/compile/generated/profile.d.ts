@@ -12,6 +12,9 @@ export interface ProfileConfig {
    * Extension that fulfils the profile: process, compose, swarm, microvm, kubernetes.
    */
   backend?: string;
+  /**
+   * Where the sandbox runs: local, ssh://[user@]host[:port], swarm://[[user@]host[:port]] or k8s://<context>[/<namespace>] (a '/' in a context name is written %2F; no namespace means one of the sandbox's own).
+   */
   placement?: string;
   ttl?: string;
   route?: {

@@ -50,7 +50,7 @@ function textBody(before: string | undefined, after: string | undefined, at: num
     if (hidden > 0) lines.push({ at: inner, sym: " ", text: `# (${plural(hidden, "line")} hidden)` });
     for (const l of h.lines) {
       if (l.startsWith("\\")) {
-        lines.push({ at: inner, sym: " ", text: "# (no newline at end of the line above)" });
+        lines.push({ at: inner, sym: " ", text: "# (no newline at end of file)" });
         continue;
       }
       lines.push({ at: inner, sym: l[0] === "+" ? "+" : l[0] === "-" ? "-" : " ", text: l.slice(1) });
@@ -62,23 +62,27 @@ function textBody(before: string | undefined, after: string | undefined, at: num
   return lines;
 }
 
-/** A value after `key = `: the first line's text, then whole lines. */
-function value(node: DiffNode, at: number, inList = false): { first: string; rest: Line[] } {
+/** Where a value sits: an attribute of the resource, an entry inside a value, or a list element. */
+type Place = "attribute" | "nested" | "element";
+
+/** A value after `key = `: the first line's text, then whole lines. A deleted attribute ends in `-> null`. */
+function value(node: DiffNode, at: number, place: Place): { first: string; rest: Line[] } {
+  const gone = node.action === "delete" && place === "attribute" ? " -> null" : "";
   switch (node.kind) {
     case "sensitive":
-      return { first: SENSITIVE, rest: [] };
+      return { first: `${SENSITIVE}${gone}`, rest: [] };
     case "primitive":
       if (node.action === "update") return { first: `${scalar(node.before)} -> ${scalar(node.after)}`, rest: [] };
-      return { first: `${scalar(node.action === "delete" ? node.before : node.after)}${node.action === "delete" && !inList ? " -> null" : ""}`, rest: [] };
+      return { first: `${scalar(node.action === "delete" ? node.before : node.after)}${gone}`, rest: [] };
     case "text":
-      return { first: "<<-EOT", rest: [...textBody(node.before, node.after, at), { at, sym: " ", text: "EOT" }] };
+      return { first: "<<-EOT", rest: [...textBody(node.before, node.after, at), { at, sym: " ", text: `EOT${gone}` }] };
     case "map":
     case "object": {
-      if (!node.entries.length) return { first: "{}", rest: [] };
-      return { first: "{", rest: [...entryLines(node.entries, at + 4, { quoteKeys: node.kind === "map", hide: node.action === "update" }), { at, sym: " ", text: "}" }] };
+      if (!node.entries.length) return { first: `{}${gone}`, rest: [] };
+      return { first: "{", rest: [...entryLines(node.entries, at + 4, { quoteKeys: node.kind === "map", hide: node.action === "update", nested: true }), { at, sym: " ", text: `}${gone}` }] };
     }
     case "list": {
-      if (!node.items.length) return { first: "[]", rest: [] };
+      if (!node.items.length) return { first: `[]${gone}`, rest: [] };
       const rest: Line[] = [];
       let hidden = 0;
       for (const item of node.items) {
@@ -87,29 +91,31 @@ function value(node: DiffNode, at: number, inList = false): { first: string; res
           continue;
         }
         if (hidden) rest.push({ at: at + 4, sym: " ", text: `# (${plural(hidden, "element")} hidden)` }), (hidden = 0);
-        const v = value(item, at + 4, true);
+        const v = value(item, at + 4, "element");
         rest.push({ at: at + 4, sym: SYM[item.action], text: v.first + (v.rest.length ? "" : ",") }, ...v.rest);
         if (v.rest.length) rest[rest.length - 1] = { ...rest[rest.length - 1]!, text: rest[rest.length - 1]!.text + "," };
       }
       if (hidden) rest.push({ at: at + 4, sym: " ", text: `# (${plural(hidden, "element")} hidden)` });
-      rest.push({ at, sym: " ", text: "]" });
+      rest.push({ at, sym: " ", text: `]${gone}` });
       return { first: "[", rest };
     }
   }
 }
 
 /** `key = value` lines for the entries of an object or map, keys aligned, unchanged ones counted. */
-export function entryLines(entries: readonly Entry[], at: number, opts: { quoteKeys: boolean; hide: boolean }): Line[] {
-  const shown = opts.hide ? entries.filter((e) => e.node.action !== "no-op") : entries;
+export function entryLines(entries: readonly Entry[], at: number, opts: { quoteKeys: boolean; hide: boolean; nested?: boolean }): Line[] {
+  // A null created or destroyed says nothing (Terraform leaves it out too).
+  const isNull = (e: Entry) => e.node.kind === "primitive" && (e.node.action === "create" || e.node.action === "delete") && (e.node.action === "create" ? e.node.after : e.node.before) === null;
+  const shown = (opts.hide ? entries.filter((e) => e.node.action !== "no-op") : entries).filter((e) => !isNull(e));
   const key = (k: string) => (opts.quoteKeys || !IDENT.test(k) ? JSON.stringify(k) : k);
   const width = Math.max(0, ...shown.map((e) => key(e.key).length));
   const lines: Line[] = [];
   for (const e of shown) {
-    const v = value(e.node, at);
+    const v = value(e.node, at, opts.nested ? "nested" : "attribute");
     const forces = e.forces ? " # forces replacement" : "";
     lines.push({ at, sym: SYM[e.node.action], text: `${key(e.key).padEnd(width)} = ${v.first}${forces}` }, ...v.rest);
   }
-  const hidden = entries.length - shown.length;
+  const hidden = entries.filter((e) => !isNull(e)).length - shown.length;
   if (hidden) lines.push({ at, sym: " ", text: `# (${plural(hidden, opts.quoteKeys ? "element" : "attribute")} hidden)` });
   return lines;
 }

@@ -33,7 +33,11 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   if (!changes.length) return finish([...head, ...notes]);
   const body: string[] = [];
   for (const c of changes) body.push(...changeLines(c).map(fencedLine), "");
-  const full = finish([...head, ...notes, ...byAction, "", "<details><summary>Show plan</summary>", "", "```diff", ...body, "```", "", "</details>"]);
+  // A fence longer than any run of backticks in the content, so file content cannot end it.
+  let longest = 0;
+  for (const l of body) for (const m of l.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  const full = finish([...head, ...notes, ...byAction, "", "<details><summary>Show plan</summary>", "", `${fence}diff`, ...body, fence, "", "</details>"]);
   if (full.length <= limit) return full;
   const note = `_The full plan is ${full.length} characters, over GitHub's limit of ${limit}; run \`sbx plan\` locally to see it._`;
   const listed = finish([...head, ...notes, ...byAction, "", note]);

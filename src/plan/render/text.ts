@@ -48,6 +48,12 @@ const LEGEND: [Action, string][] = [
 export const ACTION_ORDER: Action[] = ["delete", "replace", "update", "create", "read"];
 
 export function blockTitle(c: ResourceChange): string {
+  // A type may itself hold a dot (nix.guest): the name is what follows the type.
+  if (c.type.includes(".") && c.address.startsWith(c.type)) {
+    const rest = c.address.slice(c.type.length);
+    if (rest === "") return c.type;
+    if (/^\[".*"\]$/.test(rest)) return `${c.type} ${JSON.stringify(JSON.parse(rest.slice(1, -1)))}`;
+  }
   const m = /^([a-z_]+)(?:\.(.+)|\[(".*")\])$/.exec(c.address);
   const name = m ? (m[2] ?? (JSON.parse(m[3]!) as string)) : c.address;
   return `${c.type} ${JSON.stringify(name)}`;
@@ -78,9 +84,14 @@ export function changeLines(c: ResourceChange): Line[] {
 
 function paint(l: Line, st: Style): string {
   const text = plainLine(l);
-  if (l.sym === " ") return text.startsWith("  #") && l.at === 0 ? st.bold(text) : text;
+  if (l.sym === " ") return l.at === 0 && l.text.startsWith("# ") && !l.text.startsWith("# (") ? st.bold(text) : text;
   const colour = l.sym === "+" ? st.green : l.sym === "-" || l.sym === "-/+" ? st.red : st.yellow;
   return `${" ".repeat(l.at)}${colour(l.sym)}${text.slice(l.at + l.sym.length)}`;
+}
+
+/** One change as terminal lines (coloured with `st`). */
+export function renderChange(c: ResourceChange, st: Style = PLAIN): string[] {
+  return changeLines(c).map((l) => paint(l, st));
 }
 
 function heading(plan: Plan, opts: RenderOptions): string[] {
@@ -106,7 +117,7 @@ export function renderPlanText(plan: Plan, st: Style = PLAIN, opts: RenderOption
   out.push("Resource actions are indicated with the following symbols:");
   for (const [a, text] of LEGEND) if (changes.some((c) => c.action === a)) out.push(text);
   out.push("", "sbx will perform the following actions:", "");
-  for (const c of changes) out.push(...changeLines(c).map((l) => paint(l, st)), "");
+  for (const c of changes) out.push(...renderChange(c, st), "");
   out.push(st.bold(summaryLine(plan)));
   return out.join("\n") + "\n";
 }

@@ -46,7 +46,8 @@ export function diffValue(before: Value, after: Value, hint?: RenderHint): DiffN
   if ((isObj(b) || b === undefined) && (isObj(a) || a === undefined) && (isObj(b) || isObj(a))) {
     const keys = [...new Set([...Object.keys(b ?? {}), ...Object.keys(a ?? {})])].sort();
     const entries = keys.map((key) => ({ key, node: diffValue(b && key in b ? b[key] : ABSENT, a && key in a ? a[key] : ABSENT) }));
-    return { kind: "map", action: actionOf(before, after, entries.some((e) => e.node.action !== "no-op")), entries };
+    // A map's keys are data (quoted); an object's are names (bare where they can be).
+    return { kind: hint === "map" ? "map" : "object", action: actionOf(before, after, entries.some((e) => e.node.action !== "no-op")), entries };
   }
   if ((Array.isArray(b) || b === undefined) && (Array.isArray(a) || a === undefined) && (Array.isArray(b) || Array.isArray(a))) {
     const items: DiffNode[] = [];

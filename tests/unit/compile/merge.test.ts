@@ -2,7 +2,7 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { loadConfig, type SourceReader } from "../../src/compile/config.js";
+import { loadConfig, type SourceReader } from "../../../src/compile/config.js";
 
 function load(files: Record<string, string>, sets: string[] = []) {
   const reader: SourceReader = { read: (p) => files[p.replace(/^\/repo\//, "")] };
