@@ -156,6 +156,24 @@ test("the backend: copy, override (owner labels, env that never overrides the se
   assert.equal(g.env.MODE, "dev");
 });
 
+test("a profile's placement swarm:// selects the swarm backend; swarm://host is refused where the placement is written", () => {
+  const infra = 'profile = "team"\n' + project["infra.toml"].replace('[sandbox]\nbackend = "swarm"\n\n', "");
+  const local = graph({ ...project, "infra.toml": infra, "profiles/team.toml": 'id = "team"\nversion = 1\nplacement = "swarm://"\n' });
+  assert.equal(local.diags, []);
+  assert.ok(local.resources.some((r) => r.address === "swarm.stack"));
+  const reader: SourceReader = { read: (p) => ({ ...project, "infra.toml": infra, "profiles/team.toml": 'id = "team"\nversion = 1\nplacement = "swarm://dev@manager:2222"\n' })[p.replace(/^\/repo\//, "")] };
+  const { config } = loadConfig({ paths: { cwd: "/repo", worktree: "/repo", main: "/repo" }, reader, sets: [] });
+  assert.is(config!.backend, "swarm");
+  const remote = buildGraph(config!, { slot: 1, configRel: "", instanceId: "demo-1234", roots: { worktree: "/repo", main: "/repo", state: "/state" }, sourceDir: "/repo", reader });
+  assert.equal(
+    remote.diags.map((d) => `${d.range?.file}:${d.range?.start.line}:${d.range?.start.col} ${d.summary}`),
+    ["profiles/team.toml:3:13 A remote swarm manager is not supported yet"],
+  );
+  // An explicit backend in infra.toml (priority 100) wins over the placement's default (1000).
+  const explicit = graph({ ...project, "infra.toml": `${infra}\n[sandbox]\nbackend = "compose"\n`, "profiles/team.toml": 'id = "team"\nversion = 1\nplacement = "swarm://"\n' });
+  assert.ok(explicit.resources.some((r) => r.address === "compose.stack"));
+});
+
 test("a missing compose file is a located error", () => {
   const g = graph({ "infra.toml": project["infra.toml"] });
   assert.equal(

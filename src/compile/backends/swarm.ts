@@ -5,14 +5,15 @@
 // services, the slot's env, sbx secrets as Swarm secrets under /run/secrets), the
 // stack and the health gate.
 //
-// Selected by `sandbox.backend = "swarm"`. A profile's `placement = "swarm://"` (the local
-// engine's swarm) should select it too once placement parsing lands: map it to this
-// backend in backendOf (./index.ts), where the backend name is decided.
+// Selected by `sandbox.backend = "swarm"`, or by a profile's `placement = "swarm://"` (the
+// local engine's swarm; compile/config.ts turns it into a default for sandbox.backend).
+// `swarm://host` (a manager over ssh) is refused here until the driver can reach one.
 
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { error, warning, type Diagnostic } from "../diagnostics.js";
 import { composeProjectName } from "../names.js";
+import { parsePlacement } from "../placement.js";
 import { rewriteForSwarm } from "../render/swarm-stack.js";
 import type { FileAttrs } from "../../kinds/file/kind.js";
 import { OWNER_LABEL, secretKey, secretNameVar, secretPath, type SwarmAttrs } from "../../kinds/swarm/kind.js";
@@ -45,6 +46,16 @@ export const swarmBackend: Backend = {
       return { resources, diags, urls: [], env: common.sandboxEnv, texts };
     }
     texts.set(composeRel, composeText);
+    for (const prof of config.profiles) {
+      const pl = prof.placement ? parsePlacement(prof.placement).value : undefined;
+      if (pl?.kind === "swarm" && pl.manager)
+        diags.push(
+          error("A remote swarm manager is not supported yet", {
+            range: where(input.merged, ["sandbox", "backend"], input.file),
+            detail: `Profile ${prof.id} (${prof.file}) has placement = "${prof.placement}". The swarm backend deploys through this machine's Docker engine, which must be a swarm manager; bind mounts name paths on the node. Use placement = "swarm://" on a manager.`,
+          }),
+        );
+    }
     diags.push(...lintCompose(composeText, composeRel, Object.keys(ports)).diags);
     const stack = composeProjectName(project, ctx.slot);
     const secretNames = Object.keys(input.secretRefs).sort();
