@@ -137,7 +137,8 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
     const c = j.change;
     if (c.action === "no-op" || c.action === "read") return true;
     const driver = kinds.driver(c.type);
-    const prior = state.resources[c.address];
+    // A resource found by its owner label (state lost) is deleted from what discovery saw.
+    const prior = state.resources[c.address] ?? (c.action === "delete" && c.discovered && c.before ? { address: c.address, type: c.type, attrs: c.before, output: {}, dependsOn: c.depends_on } : undefined);
     const recovering = !prior && leftPending.has(c.address);
     const start = Date.now();
     const [begin, end] = VERB[c.action]!;

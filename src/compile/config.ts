@@ -9,6 +9,7 @@ import { error, hasErrors, type Diagnostic, type SourceRange } from "./diagnosti
 import { loadToml, type LoadedFile, type TomlTable, type TomlValue } from "./load.js";
 import { mergeLayers, type Layer, type Merged } from "./merge.js";
 import { parsePath, pathKey, type OptionPath } from "./path.js";
+import { parsePlacement } from "./placement.js";
 import { LAYER_PRIORITY, DEFAULT } from "./priority.js";
 import { portSpecs, portsForSlot, slotRange, usableSlots } from "./ports.js";
 import { SCHEMAS } from "./schema.js";
@@ -231,6 +232,9 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
       // Profile-level fields are defaults for the matching infra options.
       const synth: TomlTable = {};
       if (typeof p.backend === "string") synth.sandbox = { backend: p.backend };
+      // A swarm placement (swarm://, the local engine's swarm) runs the compose file as a Swarm stack.
+      const swarmPlacement = typeof p.backend !== "string" && typeof p.placement === "string" && parsePlacement(p.placement).value?.kind === "swarm";
+      if (swarmPlacement) synth.sandbox = { backend: "swarm" };
       if (typeof p.ttl === "string") synth.sandbox = { ...((synth.sandbox as TomlTable) ?? {}), ttl: p.ttl };
       if (Object.keys(synth).length)
         profileInfraLayers.push({
@@ -238,8 +242,8 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
           file: pf.file,
           priority: DEFAULT,
           value: synth,
-          keyPos: (q) => pf.keyPos.get(pathKey([q[q.length - 1]!])),
-          valuePos: (q) => pf.valuePos.get(pathKey([q[q.length - 1]!])),
+          keyPos: (q) => pf.keyPos.get(pathKey([swarmPlacement && q[q.length - 1] === "backend" ? "placement" : q[q.length - 1]!])),
+          valuePos: (q) => pf.valuePos.get(pathKey([swarmPlacement && q[q.length - 1] === "backend" ? "placement" : q[q.length - 1]!])),
         });
       if (defaults.infra) profileInfraLayers.push(layerFrom(pf, "profile", ["defaults", "infra"]));
       if (defaults.agent) profileAgentLayers.push(layerFrom(pf, "profile", ["defaults", "agent"]));

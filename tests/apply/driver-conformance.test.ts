@@ -19,10 +19,12 @@ import { diffResources } from "../../src/plan/diff.js";
 import { addWorktree, makeRepo, newHome, ROOT, SERVER_JS } from "../helpers/sbx.js";
 import { freePortBase } from "../helpers/ports.js";
 import { dockerAvailable } from "../helpers/docker.js";
+import { joinSwarm, leaveSwarm } from "../helpers/swarm.js";
 import { standinHost } from "../helpers/nixos-standin.js";
 
 // Unique per run: other checkouts may run this suite against the same Docker engine at once.
 const PROJECT = `confcompose-${process.pid}`;
+const SWARM_OWNER = `conf-swarm-${process.pid}`;
 
 interface Harness {
   ctx: DriverContext;
@@ -178,6 +180,64 @@ const cases: Case[] = [
           const ids = ps();
           if (ids) execFileSync("docker", ["rm", "-f", ...ids.split("\n")]);
           fs.rmSync(home, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    kind: "swarm",
+    unavailable: () => (dockerAvailable() ? undefined : "no Docker engine"),
+    async make() {
+      const lease = joinSwarm();
+      const port = await freePortBase(1);
+      const home = newHome();
+      const ctx = context(home, home, home, SWARM_OWNER);
+      const sd = ctx.stateDir;
+      const stack = `confswarm${process.pid}-slot-1`;
+      fs.mkdirSync(sd, { recursive: true });
+      fs.writeFileSync(path.join(sd, ".env.secrets"), "TOKEN=conformance-swarm-token\n", { mode: 0o600 });
+      const compose = `services:\n  web:\n    image: sbx-busybox:test\n    command: ["/bin/httpd", "-f", "-p", "80", "-h", "/www"]\n    stop_grace_period: 1s\n    ports:\n      - { target: 80, published: ${port}, mode: host }\n`;
+      fs.writeFileSync(path.join(sd, "docker-stack.yml"), compose);
+      const owner = `dev.sbx.instance: ${SWARM_OWNER}`;
+      const override = (label: string) =>
+        `services:\n  web:\n    labels: { ${owner} }\n    deploy:\n      labels: { ${owner}, conformance: "${label}" }\n    secrets: [{ source: sbx_TOKEN, target: TOKEN }]\nsecrets:\n  sbx_TOKEN: { external: true, name: "\${SBX_SECRET_OBJECT_TOKEN}" }\nnetworks:\n  default: { labels: { ${owner} } }\n`;
+      fs.writeFileSync(path.join(sd, "o1.yml"), override("one"));
+      fs.writeFileSync(path.join(sd, "o2.yml"), override("two"));
+      const attrs = (o: string) => ({
+        stack,
+        compose_file: path.join(sd, "docker-stack.yml"),
+        copy: path.join(sd, "docker-stack.yml"),
+        override: path.join(sd, o),
+        secrets_file: path.join(sd, ".env.secrets"),
+        services: ["web"],
+        replicas: { web: 1 },
+        ports: [`web: ${port} -> 80/tcp (host mode)`],
+        secrets: ["TOKEN"],
+        wait_timeout: 60,
+      });
+      const { execFileSync } = await import("node:child_process");
+      const ls = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).split("\n").filter(Boolean);
+      const owned = () => [
+        ...ls("service", "ls", "-q", "--filter", `label=dev.sbx.instance=${SWARM_OWNER}`),
+        ...ls("secret", "ls", "-q", "--filter", `label=dev.sbx.instance=${SWARM_OWNER}`),
+        ...ls("network", "ls", "-q", "--filter", `label=dev.sbx.instance=${SWARM_OWNER}`),
+      ];
+      return {
+        ctx,
+        desired: { address: "swarm.stack", type: "swarm", attrs: attrs("o1.yml"), dependsOn: [] },
+        changed: { address: "swarm.stack", type: "swarm", attrs: attrs("o2.yml"), dependsOn: [] },
+        tamper: async () => void execFileSync("docker", ["service", "scale", "-d", `${stack}_web=0`], { stdio: "ignore" }),
+        exists: async () => owned().length > 0,
+        cleanup: async () => {
+          try {
+            for (const kind of ["service", "secret", "network", "volume"]) {
+              const ids = ls(kind, "ls", "-q", "--filter", `label=dev.sbx.instance=${SWARM_OWNER}`);
+              if (ids.length) execFileSync("docker", [kind, "rm", ...ids], { stdio: "ignore" });
+            }
+          } finally {
+            fs.rmSync(home, { recursive: true, force: true });
+            await leaveSwarm(lease);
+          }
         },
       };
     },

@@ -49,6 +49,7 @@ export async function discoverOwned(inst: Instance, state: InstanceState): Promi
       if (state.resources[r.address]) continue;
       // One stack per instance: a discovered stack is the one in state under another address.
       if (stateHasKind && k.spec.type === "compose" && Object.values(state.resources).some((s) => s.type === "compose" && s.attrs.project === r.attrs.project)) continue;
+      if (stateHasKind && k.spec.type === "swarm" && Object.values(state.resources).some((s) => s.type === "swarm" && s.attrs.stack === r.attrs.stack)) continue;
       found.push(r);
     }
   }

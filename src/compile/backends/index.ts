@@ -9,6 +9,7 @@ import { composeBackend } from "./compose.js";
 import { microvmBackend } from "./microvm.js";
 import { pendingBackend } from "./pending.js";
 import { processBackend } from "./process.js";
+import { swarmBackend } from "./swarm.js";
 import type { Backend, BuildContext, BuildResult } from "./types.js";
 import { where } from "./common.js";
 
@@ -16,7 +17,7 @@ const BACKENDS = new Map<string, Backend>();
 export function registerBackend(b: Backend): void {
   BACKENDS.set(b.name, b);
 }
-for (const b of [processBackend, composeBackend, microvmBackend, pendingBackend("kubernetes")]) registerBackend(b);
+for (const b of [processBackend, composeBackend, swarmBackend, microvmBackend, pendingBackend("kubernetes")]) registerBackend(b);
 
 /**
  * The backend a configuration selects (decided when it loads, see compile/agent.ts
