@@ -13,4 +13,5 @@ export { compileProject, loadProjectConfig, validateProject, writeArtefacts } fr
 export { collect, destroyInstance, knownInstances, type DestroyOutcome } from "./workflows/destroy.js";
 export { envOf, extendTtl, listInstances, logsOf, shellExports, statusOf, type StatusReport } from "./workflows/inspect.js";
 export { planApply, planDestroy, planLocked } from "./workflows/plan.js";
+export { planInitAt, writeInit, type InitOutcome } from "./workflows/init.js";
 export { claimOf } from "./project.js";

@@ -7,6 +7,7 @@ import { SBX_VERSION } from "../version.js";
 import { disableColour, err, Exit, printDiagnostics } from "./output.js";
 import type { GlobalOptions } from "./common.js";
 import { applyCommand } from "./commands/apply.js";
+import { initCommand } from "./commands/init.js";
 import { destroyCommand } from "./commands/destroy.js";
 import { planCommand, showCommand } from "./commands/plan.js";
 import { compileCommand, explainCommand, validateCommand } from "./commands/config.js";
@@ -77,6 +78,15 @@ export function buildProgram(): Command {
     .option("-f, --follow", "keep printing new lines")
     .option("-n, --tail <n>", "lines per service (default 100)")
     .action(async (service, flags) => logsCommand(g(), service, flags));
+  program
+    .command("init")
+    .description("propose infra.toml for this repository (and parameterize the compose file's host ports)")
+    .option("--dry-run", "show the proposal; write nothing")
+    .option("--check", "list what stops this repository from running one sandbox per worktree (exit 1 when anything does)")
+    .option("--yes", "write without asking")
+    .option("--auto", "the same as --yes (kinfra's spelling)")
+    .option("--health-endpoint <path>", "the HTTP path that answers 200 when the app is ready")
+    .action(async (flags) => initCommand(g(), flags));
   program.command("validate").description("check the configuration: everything plan checks without host state").action(() => validateCommand(g()));
   program.command("explain <option>").description("show an option's type, value and every definition").action((o) => explainCommand(g(), o));
   program
