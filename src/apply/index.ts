@@ -14,4 +14,5 @@ export { collect, destroyInstance, knownInstances, type DestroyOutcome } from ".
 export { envOf, extendTtl, listInstances, logsOf, shellExports, statusOf, type StatusReport } from "./workflows/inspect.js";
 export { planApply, planDestroy, planLocked } from "./workflows/plan.js";
 export { planInitAt, writeInit, type InitOutcome } from "./workflows/init.js";
+export { startInstance, stopInstance, type LifecycleOutcome } from "./workflows/lifecycle.js";
 export { claimOf } from "./project.js";

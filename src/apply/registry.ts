@@ -16,7 +16,8 @@ export interface SlotClaim {
   ports: Record<string, number>;
   claimed_at: string;
   expires_at: string | null;
-  status: "provisioning" | "running";
+  /** "stopped": by `sbx stop` (slot, volumes and files kept); `sbx start` or an apply runs it again. */
+  status: "provisioning" | "running" | "stopped";
 }
 
 export interface Registry {

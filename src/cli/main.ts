@@ -8,6 +8,7 @@ import { disableColour, err, Exit, printDiagnostics } from "./output.js";
 import type { GlobalOptions } from "./common.js";
 import { applyCommand } from "./commands/apply.js";
 import { initCommand } from "./commands/init.js";
+import { startCommand, stopCommand } from "./commands/lifecycle.js";
 import { destroyCommand } from "./commands/destroy.js";
 import { planCommand, showCommand } from "./commands/plan.js";
 import { compileCommand, explainCommand, validateCommand } from "./commands/config.js";
@@ -57,6 +58,9 @@ export function buildProgram(): Command {
     .option("--parallelism <n>", "operations at once (default 10)")
     .option("--refresh-secrets", "re-resolve every secret reference")
     .option("--slot <n>", "claim this slot at first apply (0: the standard ports)")
+    .option("--build", "rebuild the images of services with a build: section (compose up --build)")
+    .option("--no-wait", "do not wait for the health gate")
+    .option("--timeout <seconds>", "how long the health gate waits (120, or 2m)")
     .option("--json", "print the plan as JSON")
     .action(async (planfile, flags) => applyCommand(g(), planfile, flags));
   lock(program.command("destroy").description("remove everything this sandbox owns, and only that"))
@@ -65,6 +69,11 @@ export function buildProgram(): Command {
     .option("--parallelism <n>", "operations at once (default 10)")
     .option("--json", "print the plan as JSON")
     .action(async (flags) => destroyCommand(g(), flags));
+  lock(program.command("stop").description("stop this sandbox, keeping its slot, volumes and files (sbx start resumes)")).action(async (flags) => stopCommand(g(), flags));
+  lock(program.command("start").description("start a stopped sandbox again, then wait for its health gate"))
+    .option("--no-wait", "do not wait for the health gate")
+    .option("--timeout <seconds>", "how long the health gate waits (120, or 2m)")
+    .action(async (flags) => startCommand(g(), flags));
   program.command("status").description("show this sandbox's slot, ports and resources").option("--json", "print the status as JSON").action(async (flags) => statusCommand(g(), flags));
   program.command("list").description("list every sandbox on this host").option("--json", "print the list as JSON").action((flags) => listCommand(flags));
   program

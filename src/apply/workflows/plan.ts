@@ -1,9 +1,9 @@
 // Making a plan: read state and the registry, build the desired graph for the slot,
 // let drivers refine it and look at the real things, then diff. Nothing is changed.
 
-import { error, hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
+import { error, hasErrors, warning, type Diagnostic } from "../../compile/diagnostics.js";
 import { portSpecs, portsForSlot, slotRange, usableSlots } from "../../compile/ports.js";
-import { hasDiscover, hasPlanner, hasPortHolder } from "../../kinds/driver.js";
+import { hasDiscover, hasPlanner, hasPortHolder, stoppedAt } from "../../kinds/driver.js";
 import { KINDS } from "../../kinds/index.js";
 import type { Resource } from "../../kinds/spec.js";
 import { diffResources, type PriorResource } from "../../plan/diff.js";
@@ -130,6 +130,9 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   const { state, diags: stateDiags } = loadState(p);
   if (!state) return { diags: stateDiags };
   const diags: Diagnostic[] = [];
+  const stopped = Object.values(state.resources).map(stoppedAt).find((s) => s !== undefined);
+  if (stopped)
+    diags.push(warning("Sandbox stopped by `sbx stop`", { detail: `Stopped at ${stopped}; its slot, volumes and files are kept, so its stopped services are not drift. \`sbx start\` runs it again (an apply that changes a service starts that service); \`sbx destroy\` removes it.` }));
   const specs = portSpecs(p.config.infra);
   const claim = claimOf(p.opts.home, p.id);
   let slot = req.slot ?? claim?.slot;

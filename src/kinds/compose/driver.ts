@@ -4,10 +4,12 @@
 // the plan lists by name.
 
 import type { StateResource } from "../../apply/state.js";
-import { DriverError, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type StatusReporter } from "../driver.js";
+import { DriverError, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type StatusReporter, type Stoppable, stoppedAt } from "../driver.js";
 import type { Resource } from "../spec.js";
 import { compose, composeCommand, containers, projectLabel, removeLabelled, removeVolumes, volumesWith } from "./engine.js";
 import { OWNER_LABEL, type ComposeAttrs } from "./kind.js";
+import { startStack, stopStack } from "./lifecycle.js";
+import { publishedPorts, stackStatus } from "./status.js";
 
 function failure(a: ComposeAttrs, output: string, what: string): DriverError {
   const tail = output.trim().split("\n").slice(-8).join("\n      ");
@@ -35,15 +37,12 @@ async function up(ctx: DriverContext, r: Resource<ComposeAttrs>, first: boolean)
   return { output: { containers: cs.map((c) => c.name).sort() }, attrs: { volumes } };
 }
 
-function published(ports: string): number[] {
-  return [...ports.matchAll(/:(\d+)->/g)].map((m) => Number(m[1]));
-}
-
-export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> & LogSource<ComposeAttrs> & Discoverer & PortHolder<ComposeAttrs> = {
+export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> & LogSource<ComposeAttrs> & Discoverer & PortHolder<ComposeAttrs> & Stoppable<ComposeAttrs> = {
   type: "compose",
   async read(ctx, prior) {
     const cs = await containers(ctx, projectLabel(prior.attrs.project));
     if (!cs.length) return { status: "missing", reason: "no containers of this project" };
+    if (stoppedAt(prior)) return { status: "ok" }; // stopped by `sbx stop`: exited containers are expected
     const down = cs.filter((c) => c.state !== "running");
     if (down.length) return { status: "drifted", reason: `container ${down.map((c) => `${c.name} is ${c.state}`).join(", ")}`, action: "update" };
     const missing = prior.attrs.services.filter((s) => !cs.some((c) => c.service === s));
@@ -64,13 +63,9 @@ export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> 
     await removeLabelled(ctx, projectLabel(a.project), { volumes: true });
     return {};
   },
-  async status(ctx, prior) {
-    const cs = await containers(ctx, projectLabel(prior.attrs.project));
-    const running = cs.filter((c) => c.state === "running");
-    const urls = cs.flatMap((c) => published(c.ports).map((p) => `${c.service}: http://localhost:${p}`));
-    const detail = cs.map((c) => `${c.service} ${c.state}`).sort().join(", ");
-    return { state: !cs.length ? "missing" : running.length === cs.length ? "running" : "stopped", detail, urls: [...new Set(urls)].sort() };
-  },
+  stop: stopStack,
+  start: startStack,
+  status: stackStatus,
   logNames(prior) {
     return prior.attrs.services;
   },
@@ -98,6 +93,6 @@ export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> 
   },
   async holdsPort(ctx, prior, port) {
     const cs = await containers(ctx, projectLabel(prior.attrs.project));
-    return cs.some((c) => published(c.ports).includes(port));
+    return cs.some((c) => publishedPorts(c.ports).includes(port));
   },
 };
