@@ -74,7 +74,8 @@ export interface Driver<A extends object = Record<string, unknown>> {
 
 /** Refines desired attributes at plan time (values known only on this host, e.g. secret fingerprints). */
 export interface Planner<A extends object = Record<string, unknown>> {
-  plan(ctx: DriverContext, desired: Resource<A>, prior: StateResource<A> | undefined): Promise<{ attrs: A; reasons: string[] }>;
+  /** `force`: update even though nothing differs (`apply --build`), with this reason. */
+  plan(ctx: DriverContext, desired: Resource<A>, prior: StateResource<A> | undefined): Promise<{ attrs: A; reasons: string[]; force?: string }>;
 }
 
 export interface ResourceStatus {

@@ -148,6 +148,7 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   if (hasErrors(diags)) return { diags, texts: built.texts };
   // Drivers refine desired attributes with what only this host knows (secret fingerprints...).
   const reasons = new Map<string, string[]>();
+  const forced = new Map<string, string>();
   const desired: Resource[] = [];
   for (const r of built.resources) {
     const d = KINDS.driver(r.type);
@@ -158,10 +159,11 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
     const refined = await d.plan(p.ctx, r, state.resources[r.address]);
     desired.push({ ...r, attrs: refined.attrs as Record<string, unknown> });
     if (refined.reasons.length) reasons.set(r.address, refined.reasons);
+    if (refined.force) forced.set(r.address, refined.force);
   }
   if (claim) diags.push(...(await foreignPorts(p, state, portsForSlot(specs, slot))));
   const observed = await observe(p, Object.values(state.resources));
-  const changes = diffResources({ desired, prior: prior(state, []), observed, mode: "apply", specs: KINDS });
+  const changes = diffResources({ desired, prior: prior(state, []), observed, mode: "apply", specs: KINDS, forced });
   for (const c of changes) {
     const extra = reasons.get(c.address);
     if (extra && c.action !== "no-op") c.reasons.push(...extra);

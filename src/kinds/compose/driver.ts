@@ -4,10 +4,11 @@
 // the plan lists by name.
 
 import type { StateResource } from "../../apply/state.js";
-import { DriverError, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type StatusReporter, type Stoppable, stoppedAt } from "../driver.js";
+import { DriverError, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type StatusReporter, type Stoppable, type Planner, stoppedAt } from "../driver.js";
 import type { Resource } from "../spec.js";
 import { compose, composeCommand, containers, projectLabel, removeLabelled, removeVolumes, volumesWith } from "./engine.js";
 import { OWNER_LABEL, type ComposeAttrs } from "./kind.js";
+import { buildFlags, planBuilds } from "./build.js";
 import { startStack, stopStack } from "./lifecycle.js";
 import { publishedPorts, stackStatus } from "./status.js";
 
@@ -16,14 +17,15 @@ function failure(a: ComposeAttrs, output: string, what: string): DriverError {
   return new DriverError(`docker compose up failed for ${a.project}${what}:\n      ${tail}\n    Fix the compose file or its images and run \`sbx apply\` again.`, undefined, "provision");
 }
 
-async function up(ctx: DriverContext, r: Resource<ComposeAttrs>, first: boolean): Promise<{ output: Record<string, unknown>; attrs: Partial<ComposeAttrs> }> {
+async function up(ctx: DriverContext, r: Resource<ComposeAttrs>, first: boolean, prior?: ComposeAttrs): Promise<{ output: Record<string, unknown>; attrs: Partial<ComposeAttrs> }> {
   const a = r.attrs;
+  const b = await buildFlags(ctx, a, first, prior);
   // Up from the worktree's own file, so relative build contexts and bind mounts resolve there.
   if (!(await ctx.target.stat(a.compose_file))) throw new DriverError(`${a.compose_file} does not exist.`, undefined, "provision");
   const files = [a.compose_file, a.override];
   const before = first ? await volumesWith(ctx, projectLabel(a.project)) : [];
-  ctx.log(`${r.address}: docker compose up -d (project ${a.project})`);
-  const res = await compose(ctx, a, files, ["up", "-d", "--remove-orphans"]);
+  ctx.log(`${r.address}: docker compose up -d${b.args.length ? " --build" : ""} (project ${a.project})`);
+  const res = await compose(ctx, a, files, ["up", "-d", "--remove-orphans", ...b.args]);
   if (!res.ok) {
     if (!first) throw failure(a, res.output, "; the running stack was left as it was");
     // A first start that failed: remove what it created, never a volume that was there before.
@@ -34,10 +36,10 @@ async function up(ctx: DriverContext, r: Resource<ComposeAttrs>, first: boolean)
   }
   const volumes = await volumesWith(ctx, projectLabel(a.project));
   const cs = await containers(ctx, projectLabel(a.project));
-  return { output: { containers: cs.map((c) => c.name).sort() }, attrs: { volumes } };
+  return { output: { containers: cs.map((c) => c.name).sort() }, attrs: { volumes, ...b.attrs } };
 }
 
-export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> & LogSource<ComposeAttrs> & Discoverer & PortHolder<ComposeAttrs> & Stoppable<ComposeAttrs> = {
+export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> & LogSource<ComposeAttrs> & Discoverer & PortHolder<ComposeAttrs> & Stoppable<ComposeAttrs> & Planner<ComposeAttrs> = {
   type: "compose",
   async read(ctx, prior) {
     const cs = await containers(ctx, projectLabel(prior.attrs.project));
@@ -50,7 +52,10 @@ export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> 
     return { status: "ok" };
   },
   create: (ctx, r) => up(ctx, r, true),
-  update: (ctx, r) => up(ctx, r, false),
+  update: (ctx, r, prior) => up(ctx, r, false, prior.attrs),
+  async plan(ctx, desired, prior) {
+    return planBuilds(ctx, desired.attrs, prior?.attrs);
+  },
   async delete(ctx, prior) {
     const a = prior.attrs;
     // Tear down from the copy taken at apply time: the worktree's file may have changed or gone.
