@@ -5,9 +5,10 @@ import { KindRegistry, type Kind } from "./driver.js";
 import { composeKind } from "./compose/index.js";
 import { copyKind } from "./copy/index.js";
 import { fileKind } from "./file/index.js";
+import { gitExcludeKind } from "./git-exclude/index.js";
 import { healthKind } from "./health/index.js";
 import { processKind } from "./process/index.js";
 import { secretsKind } from "./secrets/index.js";
 import { slotKind } from "./slot/index.js";
 
-export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind] as unknown as Kind<object>[]);
+export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind, gitExcludeKind] as unknown as Kind<object>[]);
