@@ -15,4 +15,7 @@ export { envOf, extendTtl, listInstances, logsOf, shellExports, statusOf, type S
 export { planApply, planDestroy, planLocked } from "./workflows/plan.js";
 export { planInitAt, writeInit, type InitOutcome } from "./workflows/init.js";
 export { startInstance, stopInstance, type LifecycleOutcome } from "./workflows/lifecycle.js";
+export { addWorktree, type WorktreeAddOutcome } from "./workflows/worktree-add.js";
+export { doneWorktree, type WorktreeDoneOutcome } from "./workflows/worktree-done.js";
+export { listWorktrees, type WorktreeRow } from "./workflows/worktree-list.js";
 export { claimOf } from "./project.js";

@@ -9,6 +9,7 @@ import type { GlobalOptions } from "./common.js";
 import { applyCommand } from "./commands/apply.js";
 import { initCommand } from "./commands/init.js";
 import { startCommand, stopCommand } from "./commands/lifecycle.js";
+import { worktreeAddCommand, worktreeDoneCommand, worktreeListCommand } from "./commands/worktree.js";
 import { destroyCommand } from "./commands/destroy.js";
 import { planCommand, showCommand } from "./commands/plan.js";
 import { compileCommand, explainCommand, validateCommand } from "./commands/config.js";
@@ -74,6 +75,18 @@ export function buildProgram(): Command {
     .option("--no-wait", "do not wait for the health gate")
     .option("--timeout <seconds>", "how long the health gate waits (120, or 2m)")
     .action(async (flags) => startCommand(g(), flags));
+  const worktree = program.command("worktree").description("a git worktree per feature, each with its own running sandbox");
+  lock(worktree.command("add <feature>").description("git worktree add ../<prefix>-<feature> -b <feature>, then apply the sandbox there"))
+    .option("--base <ref>", "start the new branch at REF (default: HEAD)")
+    .option("--build", "rebuild images (compose up --build)")
+    .option("--no-wait", "do not wait for the health gate")
+    .option("--timeout <seconds>", "how long the health gate waits (120, or 2m)")
+    .option("--parallelism <n>", "operations at once (default 10)")
+    .action(async (feature, flags) => worktreeAddCommand(g(), feature, flags));
+  worktree.command("list").description("each worktree of this repository with its slot, ports, status and TTL").option("--json", "print the list as JSON").action(async (flags) => worktreeListCommand(g(), flags));
+  lock(worktree.command("done <feature>").description("destroy the worktree's sandbox, then remove the worktree (refused with uncommitted or unpushed work)"))
+    .option("--force", "remove even with uncommitted changes or unpushed commits")
+    .action(async (name, flags) => worktreeDoneCommand(g(), name, flags));
   program.command("status").description("show this sandbox's slot, ports and resources").option("--json", "print the status as JSON").action(async (flags) => statusCommand(g(), flags));
   program.command("list").description("list every sandbox on this host").option("--json", "print the list as JSON").action((flags) => listCommand(flags));
   program

@@ -51,7 +51,7 @@ export async function initCommand(g: GlobalOptions, flags: InitFlags): Promise<v
     }
   }
   const w = writeInit(o);
-  if (w.written.length) out(`\nWrote ${w.written.join(", ")}.`);
+  if (w.written.length) out(`\nWrote ${w.written.join(", ")}.${c && w.written.includes(c.backupPath) ? ` ${c.backupPath} holds the original ${c.path}: keep it out of commits (or delete it once you are happy).` : ""}`);
   finish(w.diags);
   out(`Next: \`sbx validate\`, \`sbx plan\`; commit ${[t.path, ...(c?.changed ? [c.path] : [])].join(" and ")}, then \`sbx worktree add <feature>\` gives each feature its own running sandbox.`);
 }
