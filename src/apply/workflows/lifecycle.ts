@@ -45,7 +45,7 @@ async function run(inst: Instance, verb: "stop" | "start", lockTimeoutMs: number
     const { state, diags } = loadState(inst);
     if (!state) return { diags, done: [] };
     const movable = ordered(state).filter((r) => hasStopStart(KINDS.driver(r.type)));
-    if (!movable.length) return { diags: [error("Nothing to " + verb, { code: "usage", detail: `${inst.paths.worktree} has no running sandbox in state. Run \`sbx apply\` first.` })], done: [] };
+    if (!movable.length) return { diags: [error("No sandbox here", { code: "usage", detail: `${inst.paths.worktree} has no applied sandbox, so there is nothing to ${verb}. Run \`sbx apply\` first.` })], done: [] };
     if (verb === "stop") movable.reverse();
     const done: string[] = [];
     const failures: Diagnostic[] = [];
