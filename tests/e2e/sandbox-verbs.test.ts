@@ -62,7 +62,7 @@ test("stop keeps the slot and is not drift; start runs it again on the same port
   const start = await sbx(["start"], { cwd: repo, home });
   assert.is(start.code, 0, start.stderr);
   for (const p of [claim.ports.API_PORT!, claim.ports.WEB_PORT!]) assert.is((await httpGet(`http://127.0.0.1:${p}/`)).status, 200);
-  assert.equal(Object.values(readRegistry(home).slots).map((c) => [c.slot, c.status]), [[claim.slot, "running"]]);
+  assert.equal(Object.values(readRegistry(home).slots).map((c) => [c.slot, (c as { status?: string }).status]), [[claim.slot, "running"]]);
   const again = await sbx(["start"], { cwd: repo, home });
   assert.is(again.code, 0, "start on a running sandbox changes nothing");
   assert.is(new Set(ownedPids(`${claim.instance}/process.api`).map((p) => fs.readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]!.split(" ")[2])).size, 1, "api runs once");
