@@ -5,7 +5,7 @@
 // once as .bak, and the result passes `sbx validate` and real `docker-compose config`.
 // Re-running keeps what the user changed.
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +13,7 @@ import { parse as parseToml } from "smol-toml";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { fixtureRepo, initCases, INIT_FIXTURES } from "../helpers/init-reader.js";
-import { newHome, ROOT, SBX, sbx, walk } from "../helpers/sbx.js";
+import { newHome, ROOT, SBX, sbx, tmpdir, walk } from "../helpers/sbx.js";
 
 const TIMEOUT_MS = 60_000;
 const HAVE_COMPOSE = spawnSync("docker-compose", ["version"], { stdio: "ignore", timeout: TIMEOUT_MS }).status === 0;
@@ -127,6 +127,48 @@ test("re-running sbx init keeps what the user changed and only adds what is miss
   assert.is(v.code, 0, v.stderr);
 });
 
+/** Run `sbx init` on a pseudo-terminal (util-linux `script`), answering the prompt once it appears. */
+function onTerminal(cwd: string, home: string, answer: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qec", `${JSON.stringify(process.execPath)} ${JSON.stringify(SBX)} init`, "/dev/null"], { cwd, env: { ...process.env, SBX_HOME: home, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    let answered = false;
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`sbx init on a terminal timed out:\n${output}`));
+    }, TIMEOUT_MS);
+    child.stdout.on("data", (c: Buffer) => {
+      output += c.toString();
+      if (!answered && output.includes("Write these files? [y/N]")) {
+        answered = true;
+        child.stdin.write(`${answer}\n`);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, output });
+    });
+  });
+}
+
+const HAVE_SCRIPT = spawnSync("script", ["--version"], { stdio: "ignore", timeout: TIMEOUT_MS }).status === 0;
+if (!HAVE_SCRIPT) console.warn("\n!!! init-cli: util-linux `script` is not on PATH, so the terminal prompt is not tested !!!\n");
+
+if (HAVE_SCRIPT)
+  test("on a terminal sbx init asks first: no writes nothing, yes writes", async () => {
+    const repo = fixtureRepo("single-service");
+    const home = newHome();
+    const before = snapshot(repo);
+    const no = await onTerminal(repo, home, "n");
+    assert.is(no.code, 1, no.output);
+    assert.match(no.output, "Aborted; nothing written.");
+    assert.equal(snapshot(repo), before);
+    const yes = await onTerminal(repo, home, "y");
+    assert.is(yes.code, 0, yes.output);
+    assert.match(yes.output, "Wrote infra.toml, docker-compose.yml.bak, docker-compose.yml.");
+    assert.ok(fs.existsSync(path.join(repo, "infra.toml")));
+  });
+
 test("sbx init outside a git repository and with a broken infra.toml: located errors, never a stack trace", async () => {
   const home = newHome();
   const repo = fixtureRepo("single-service");
@@ -134,6 +176,12 @@ test("sbx init outside a git repository and with a broken infra.toml: located er
   const r = await sbx(["init", "--yes"], { cwd: repo, home });
   assert.not.match(r.stderr, "internal error");
   assert.match(r.stderr, /infra\.toml:1:\d+: error/);
+  // Outside git: every file is looked at, nothing counts as ignored.
+  const plain = path.join(tmpdir("sbx-init-nogit-"), "app");
+  fs.cpSync(path.join(INIT_FIXTURES, "single-service", "repo"), plain, { recursive: true });
+  const nogit = await sbx(["init", "--yes"], { cwd: plain, home });
+  assert.is(nogit.code, 0, nogit.stdout + nogit.stderr);
+  assert.is((await sbx(["validate"], { cwd: plain, home })).code, 0);
   const gone = await sbx(["-C", path.join(repo, "nope"), "init"], { cwd: repo, home });
   assert.is(gone.code, 1);
   assert.match(gone.stderr, "No such directory");
