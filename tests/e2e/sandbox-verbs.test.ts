@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { git, httpGet, makeRepo, newHome, ownedPids, portOpen, readRegistry, sbx, serviceProject, waitFor } from "../helpers/sbx.js";
+import { addWorktree, git, httpGet, makeRepo, newHome, ownedPids, portOpen, readRegistry, sbx, serviceProject, waitFor } from "../helpers/sbx.js";
 
 test("--slot must be within [sandbox.slots]; slot 0 (the standard ports) only on request; never a second slot", async () => {
   const files = serviceProject({ name: "slots", base: 32000, extra: "\n[sandbox.slots]\nmin = 0\nmax = 5\n" });
@@ -116,6 +116,15 @@ test("env_file_in_worktree writes .env.sandbox into the worktree, never committe
   assert.is((await sbx(["plan", "--detailed-exitcode"], { cwd: repo, home })).code, 0);
   assert.is((await sbx(["destroy", "--auto-approve"], { cwd: repo, home })).code, 0);
   assert.not.ok(fs.existsSync(path.join(repo, ".env.sandbox")));
+  assert.not.match(fs.readFileSync(path.join(repo, ".git", "info", "exclude"), "utf8"), "sbx");
+
+  // In a linked worktree the pattern goes to the common git dir's info/exclude, which every worktree reads.
+  const linked = addWorktree(repo, "linked");
+  assert.is((await sbx(["apply", "--auto-approve"], { cwd: linked, home })).code, 0);
+  assert.ok(fs.existsSync(path.join(linked, ".env.sandbox")));
+  assert.is(git(linked, "status", "--porcelain"), "", "clean in the linked worktree too");
+  assert.match(fs.readFileSync(path.join(repo, ".git", "info", "exclude"), "utf8"), "/.env.sandbox");
+  assert.is((await sbx(["destroy", "--auto-approve"], { cwd: linked, home })).code, 0);
   assert.not.match(fs.readFileSync(path.join(repo, ".git", "info", "exclude"), "utf8"), "sbx");
 
   // A .env.sandbox the user had is kept aside and restored.
