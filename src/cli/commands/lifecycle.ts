@@ -4,16 +4,18 @@
 import { claimOf, startInstance, stopInstance } from "../../apply/index.js";
 import { error, hasErrors } from "../../compile/diagnostics.js";
 import { durationFlag, home, instance, runOptions, type GlobalOptions, type LockFlags } from "../common.js";
-import { finish, out } from "../output.js";
+import { err, finish, out } from "../output.js";
 import { convergeOptions, type ApplyFlags } from "./apply.js";
 
-function noSandbox(problems: ReturnType<typeof instance>["problems"]): void {
-  finish(problems.diags.some((d) => d.severity === "error") ? problems.diags : [error("No sandbox here", { code: "usage", detail: "Run `sbx apply` first (or `sbx worktree add <feature>`)." })], problems.texts);
+/** Neither a loadable configuration nor host state names a sandbox here. */
+function noSandbox(): void {
+  finish([error("No sandbox here", { code: "usage", detail: "sbx knows no sandbox for this directory. Run `sbx apply` first (or `sbx worktree add <feature>` from the main checkout)." })]);
 }
 
 export async function stopCommand(g: GlobalOptions, flags: LockFlags): Promise<void> {
   const { inst, problems } = instance(runOptions(g, "sbx stop"));
-  if (!inst) return noSandbox(problems);
+  if (!inst) return noSandbox();
+  if (!problems.project) err("The configuration does not load; stopping from state alone.");
   const o = await stopInstance(inst, { lockTimeoutMs: durationFlag("--lock-timeout", flags.lockTimeout, 0) });
   finish(o.diags);
   const slot = claimOf(home(), inst.id)?.slot;
@@ -22,7 +24,8 @@ export async function stopCommand(g: GlobalOptions, flags: LockFlags): Promise<v
 
 export async function startCommand(g: GlobalOptions, flags: ApplyFlags & LockFlags): Promise<void> {
   const { inst, problems } = instance(runOptions(g, "sbx start", convergeOptions(flags)));
-  if (!inst) return noSandbox(problems);
+  if (!inst) return noSandbox();
+  if (!problems.project) err("The configuration does not load; starting what state records (fix it and run `sbx apply` to converge).");
   const o = await startInstance(inst, { lockTimeoutMs: durationFlag("--lock-timeout", flags.lockTimeout, 0) });
   if (hasErrors(o.diags)) return finish(o.diags);
   const claim = claimOf(home(), inst.id);

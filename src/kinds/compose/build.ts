@@ -1,6 +1,6 @@
 // Build contexts as drift: a hash of every file a `docker build` of the service can see
-// (the context directory minus what .dockerignore excludes, plus the Dockerfile and the
-// .dockerignore itself). Recorded at apply; a plan that finds another hash rebuilds.
+// (the context directory minus what .dockerignore excludes and minus a top-level .git,
+// plus the Dockerfile and the .dockerignore itself). Recorded at apply; a plan that finds another hash rebuilds.
 // Walks through the target; a context too large to hash is reported and not tracked.
 
 import { createHash } from "node:crypto";
@@ -23,6 +23,8 @@ async function walk(ctx: DriverContext, root: string, rules: IgnoreRule[], budge
   const lines: string[] = [];
   const descend = hasExceptions(rules);
   for (const name of names) {
+    // .git changes with every git command (fetch, commit, gc): never a reason to rebuild.
+    if (!rel && name === ".git") continue;
     const r = rel ? `${rel}/${name}` : name;
     const ignored = isIgnored(rules, r);
     const abs = path.join(root, r);
