@@ -115,7 +115,7 @@ if (HAVE_DOCKER) {
     }
   });
 
-  test("a Dockerfile edit is drift; apply rebuilds; a .dockerignore'd file is not; apply --build rebuilds on request", async () => {
+  test("an edit in a build context or its Dockerfile is drift and is rebuilt; a .dockerignore'd file is not; apply --build rebuilds on request", async () => {
     const repo = repoIn("kbuild", {
       "infra.toml": '[project]\nname = "kbuild"\n\n[sandbox.ports]\nWEB_PORT = { base = 29900, stride = 10 }\n\n[sandbox.health]\nendpoint = "/"\nport_var = "WEB_PORT"\ntimeout = 60\n',
       "docker-compose.yml": 'services:\n  web:\n    build: ./web\n    ports:\n      - "${WEB_PORT:-29900}:80"\n',
@@ -137,21 +137,34 @@ if (HAVE_DOCKER) {
       fs.writeFileSync(path.join(repo, "web/debug.log"), "also ignored\n");
       assert.is((await run(["plan", "--detailed-exitcode"])).code, 0, "files the build cannot see are not drift");
 
-      fs.writeFileSync(path.join(repo, "web/Dockerfile"), 'FROM sbx-busybox:test\nCOPY index.html /www/index.html\nRUN echo v2 > /www/index.html\nCMD ["/bin/httpd", "-f", "-p", "80", "-h", "/www"]\n');
-      const drift = await run(["plan", "--detailed-exitcode"]);
-      assert.is(drift.code, 2, drift.stdout + drift.stderr);
-      assert.match(drift.stdout, "# compose.stack will be updated in-place");
-      assert.match(drift.stdout, `build context changed since the last apply: web (${path.join(repo, "web")})`);
+      // A file of the context changes: drift, and a plain apply rebuilds.
+      fs.writeFileSync(path.join(repo, "web/index.html"), "v2\n");
+      const edited = await run(["plan", "--detailed-exitcode"]);
+      assert.is(edited.code, 2, edited.stdout + edited.stderr);
+      assert.match(edited.stdout, "# compose.stack will be updated in-place");
+      assert.match(edited.stdout, `build context changed since the last apply: web (${path.join(repo, "web")})`);
       const rebuilt = await run(["apply", "--auto-approve"]);
       assert.is(rebuilt.code, 0, rebuilt.stdout + rebuilt.stderr + docker("ps", "-a", "--filter", `label=com.docker.compose.project=${project}`, "--format", "{{.Names}} {{.Status}} {{.Ports}}"));
       assert.match(rebuilt.stdout, "docker compose up -d --build");
       assert.is(await body(url, project), "v2\n", "the new image runs");
       assert.is((await run(["plan", "--detailed-exitcode"])).code, 0, "the new hash is recorded");
 
+      // The Dockerfile changes: drift too; apply --build rebuilds.
+      fs.writeFileSync(path.join(repo, "web/Dockerfile"), 'FROM sbx-busybox:test\nCOPY index.html /www/index.html\nRUN echo v3 > /www/index.html\nCMD ["/bin/httpd", "-f", "-p", "80", "-h", "/www"]\n');
+      const drift = await run(["plan", "--detailed-exitcode"]);
+      assert.is(drift.code, 2, drift.stdout + drift.stderr);
+      assert.match(drift.stdout, "build context changed since the last apply: web");
+      const built = await run(["apply", "--auto-approve", "--build"]);
+      assert.is(built.code, 0, built.stdout + built.stderr);
+      assert.match(built.stdout, "docker compose up -d --build");
+      assert.is(await body(url, project), "v3\n", "the Dockerfile's change runs");
+
+      // Nothing changed: --build still rebuilds, on request.
       const forced = await run(["apply", "--auto-approve", "--build"]);
       assert.is(forced.code, 0, forced.stdout + forced.stderr);
       assert.match(forced.stdout, "--build: the images are rebuilt");
       assert.match(forced.stdout, "docker compose up -d --build");
+      assert.is((await run(["plan", "--detailed-exitcode"])).code, 0);
     } finally {
       const down = await run(["destroy", "--auto-approve"]);
       assert.is(down.code, 0, down.stderr);
