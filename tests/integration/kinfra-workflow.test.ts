@@ -6,7 +6,7 @@
 // FROM sbx-busybox:test: no registry needed). Skips loudly without Docker unless
 // SBX_REQUIRE_DOCKER=1.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
@@ -170,6 +170,8 @@ if (HAVE_DOCKER) {
       assert.is(down.code, 0, down.stderr);
     }
     assert.equal(owned(`kbuild-slot-${claim.slot}`, "ps"), []);
+    // destroy keeps built images (a warm cache for the next sandbox on the slot); the test removes its own.
+    for (const image of [`kbuild-slot-${claim.slot}_web`, `kbuild-slot-${claim.slot}-web`]) spawnSync("docker", ["rmi", "-f", image], { stdio: "ignore", timeout: 60_000 });
   });
 }
 
