@@ -15,4 +15,9 @@ export { collect, destroyInstance, knownInstances, type DestroyOutcome } from ".
 export { envOf, extendTtl, listInstances, logsOf, shellExports, statusOf, type StatusReport } from "./workflows/inspect.js";
 export { planApply, planDestroy, planLocked } from "./workflows/plan.js";
 export { sshArgv, sshInto, type SshRequest } from "./workflows/ssh.js";
+export { planInitAt, writeInit, type InitOutcome } from "./workflows/init.js";
+export { startInstance, stopInstance, type LifecycleOutcome } from "./workflows/lifecycle.js";
+export { addWorktree, type WorktreeAddOutcome } from "./workflows/worktree-add.js";
+export { doneWorktree, type WorktreeDoneOutcome } from "./workflows/worktree-done.js";
+export { listWorktrees, type WorktreeRow } from "./workflows/worktree-list.js";
 export { claimOf } from "./project.js";

@@ -24,6 +24,10 @@ export interface RunOptions {
   command: string;
   force?: boolean;
   refreshSecrets?: boolean;
+  /** `--build`, `--no-wait`, `--timeout` (seconds): see DriverContext. */
+  build?: boolean;
+  noWait?: boolean;
+  healthTimeout?: number;
   log(line: string): void;
 }
 
@@ -58,6 +62,9 @@ export function driverContext(opts: RunOptions, inst: { id: string; stateDir: st
     force: !!opts.force,
     refreshSecrets: !!opts.refreshSecrets,
     command: opts.command,
+    build: !!opts.build,
+    noWait: !!opts.noWait,
+    ...(opts.healthTimeout !== undefined ? { healthTimeout: opts.healthTimeout } : {}),
     log: opts.log,
   };
 }

@@ -18,9 +18,10 @@ export interface SlotClaim {
   expires_at: string | null;
   /**
    * provisioning: claimed, the first apply is running; running: the last apply completed;
-   * incomplete: the last apply failed or was interrupted (`sbx apply` continues it).
+   * incomplete: the last apply failed or was interrupted (`sbx apply` continues it);
+   * stopped: by `sbx stop` (slot, volumes and files kept; `sbx start` or an apply runs it again).
    */
-  status: "provisioning" | "running" | "incomplete";
+  status: "provisioning" | "running" | "incomplete" | "stopped";
 }
 
 export interface Registry {

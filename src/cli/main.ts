@@ -8,6 +8,9 @@ import { SBX_VERSION } from "../version.js";
 import { disableColour, err, Exit, out, printDiagnostics, watchClosedPipes } from "./output.js";
 import { enterDirectory, type GlobalOptions } from "./common.js";
 import { applyCommand } from "./commands/apply.js";
+import { initCommand } from "./commands/init.js";
+import { startCommand, stopCommand } from "./commands/lifecycle.js";
+import { worktreeAddCommand, worktreeDoneCommand, worktreeListCommand } from "./commands/worktree.js";
 import { destroyCommand } from "./commands/destroy.js";
 import { diffCommand } from "./commands/diff.js";
 import { planCommand, showCommand } from "./commands/plan.js";
@@ -63,6 +66,9 @@ export function buildProgram(): Command {
     .option("--parallelism <n>", "operations at once (default 10)")
     .option("--refresh-secrets", "re-resolve every secret reference")
     .option("--slot <n>", "claim this slot at first apply (0: the standard ports)")
+    .option("--build", "rebuild the images of services with a build: section (compose up --build)")
+    .option("--no-wait", "do not wait for the health gate")
+    .option("--timeout <seconds>", "how long the health gate waits (120, or 2m)")
     .option("--json", "print the plan as JSON")
     .action(async (planfile, flags) => applyCommand(g(), planfile, flags));
   target(lock(program.command("destroy").description("remove everything this sandbox owns, and only that")))
@@ -72,6 +78,23 @@ export function buildProgram(): Command {
     .option("--parallelism <n>", "operations at once (default 10)")
     .option("--json", "print the plan as JSON")
     .action(async (flags) => destroyCommand(g(), flags));
+  lock(program.command("stop").description("stop this sandbox, keeping its slot, volumes and files (sbx start resumes)")).action(async (flags) => stopCommand(g(), flags));
+  lock(program.command("start").description("start a stopped sandbox again, then wait for its health gate"))
+    .option("--no-wait", "do not wait for the health gate")
+    .option("--timeout <seconds>", "how long the health gate waits (120, or 2m)")
+    .action(async (flags) => startCommand(g(), flags));
+  const worktree = program.command("worktree").description("a git worktree per feature, each with its own running sandbox");
+  lock(worktree.command("add <feature>").description("git worktree add ../<prefix>-<feature> -b <feature>, then apply the sandbox there"))
+    .option("--base <ref>", "start the new branch at REF (default: HEAD)")
+    .option("--build", "rebuild images (compose up --build)")
+    .option("--no-wait", "do not wait for the health gate")
+    .option("--timeout <seconds>", "how long the health gate waits (120, or 2m)")
+    .option("--parallelism <n>", "operations at once (default 10)")
+    .action(async (feature, flags) => worktreeAddCommand(g(), feature, flags));
+  worktree.command("list").description("each worktree of this repository with its slot, ports, status and TTL").option("--json", "print the list as JSON").action(async (flags) => worktreeListCommand(g(), flags));
+  lock(worktree.command("done <feature>").description("destroy the worktree's sandbox, then remove the worktree (refused with uncommitted or unpushed work)"))
+    .option("--force", "remove even with uncommitted changes or unpushed commits")
+    .action(async (name, flags) => worktreeDoneCommand(g(), name, flags));
   program.command("status").description("show this sandbox's slot, ports and resources").option("--json", "print the status as JSON").action(async (flags) => statusCommand(g(), flags));
   program.command("list").description("list every sandbox on this host").option("--json", "print the list as JSON").action((flags) => listCommand(flags));
   program
@@ -93,6 +116,15 @@ export function buildProgram(): Command {
     .command("exec <command...>")
     .description("run a command in the agent's microVM, in /workspace: sbx exec -- CMD [ARGS...]")
     .action(async (cmd: string[]) => execCommand(g(), cmd));
+  program
+    .command("init")
+    .description("propose infra.toml for this repository (and parameterize the compose file's host ports)")
+    .option("--dry-run", "show the proposal; write nothing")
+    .option("--check", "list what stops this repository from running one sandbox per worktree (exit 1 when anything does)")
+    .option("--yes", "write without asking")
+    .option("--auto", "the same as --yes (kinfra's spelling)")
+    .option("--health-endpoint <path>", "the HTTP path that answers 200 when the app is ready")
+    .action(async (flags) => initCommand(g(), flags));
   program.command("validate").description("check the configuration: everything plan checks without host state").action(() => validateCommand(g()));
   program.command("explain <option>").description("show an option's type, value and every definition").action((o) => explainCommand(g(), o));
   program

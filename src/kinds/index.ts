@@ -5,6 +5,7 @@ import { KindRegistry, type Kind } from "./driver.js";
 import { composeKind } from "./compose/index.js";
 import { copyKind } from "./copy/index.js";
 import { fileKind } from "./file/index.js";
+import { gitExcludeKind } from "./git-exclude/index.js";
 import { healthKind } from "./health/index.js";
 import { microvmKind } from "./microvm/index.js";
 import { nixGuestKind } from "./nix-guest/index.js";
@@ -14,4 +15,4 @@ import { secretsKind } from "./secrets/index.js";
 import { slotKind } from "./slot/index.js";
 import { swarmKind } from "./swarm/index.js";
 
-export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind, nixGuestKind, nixHostKind, microvmKind, swarmKind] as unknown as Kind<object>[]);
+export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind, nixGuestKind, nixHostKind, microvmKind, swarmKind, gitExcludeKind] as unknown as Kind<object>[]);

@@ -49,6 +49,8 @@ export function diffResources(opts: {
   observed: ReadonlyMap<string, Observation>;
   mode: "apply" | "destroy";
   specs: KindSpecs;
+  /** Resources to update even when nothing differs (a driver's planner asked, e.g. `apply --build`), with why. */
+  forced?: ReadonlyMap<string, string>;
 }): ResourceChange[] {
   const priorBy = new Map(opts.prior.map((p) => [p.address, p]));
   const changes = new Map<string, ResourceChange>();
@@ -83,6 +85,11 @@ export function diffResources(opts: {
     } else if (obs.status === "drifted") {
       if (action === "no-op" || (action === "update" && obs.action === "replace")) action = obs.action;
       reasons.push(`drift: ${obs.reason}`);
+    }
+    const force = opts.forced?.get(r.address);
+    if (force && action === "no-op") {
+      action = "update";
+      reasons.push(force);
     }
     const drift = obs.status === "drifted" && obs.observed ? { observed: obs.observed, expected: obs.expected ?? pick(r.attrs as Record<string, unknown>, Object.keys(obs.observed)) } : undefined;
     changes.set(r.address, { ...base, action, reasons, before: action === "create" ? null : p.attrs, replace_paths: action === "replace" ? forcing : [], ...(drift ? { drift } : {}) });

@@ -71,6 +71,25 @@ const cases: Case[] = [
     },
   },
   {
+    kind: "git_exclude",
+    async make() {
+      const repo = makeRepo({ "README.md": "x\n" });
+      const wt = addWorktree(repo, "conf-exclude");
+      const home = newHome();
+      const ctx = context(home, wt, repo, "conf-exclude");
+      const exclude = path.join(repo, ".git", "info", "exclude"); // the common git dir's, shared by every worktree
+      const ours = (pattern: string) => `# added by sbx for sandbox conf-exclude (sbx destroy removes these two lines)\n${pattern}\n`;
+      return {
+        ctx,
+        desired: { address: "git_exclude.env_sandbox", type: "git_exclude", attrs: { worktree: wt, pattern: "/.env.sandbox" }, dependsOn: [] },
+        changed: { address: "git_exclude.env_sandbox", type: "git_exclude", attrs: { worktree: wt, pattern: "/.env.sbx" }, dependsOn: [] },
+        tamper: async () => fs.writeFileSync(exclude, fs.readFileSync(exclude, "utf8").replace(ours("/.env.sandbox"), "")),
+        exists: async (prior) => fs.readFileSync(exclude, "utf8").split(ours(String(prior.attrs.pattern))).length === 2,
+        cleanup: async () => fs.rmSync(home, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
     kind: "copy",
     async make() {
       const repo = makeRepo({ "config.yaml": "a: 1\n", "other.yaml": "b: 2\n" });

@@ -88,6 +88,10 @@ const ARGS: Record<string, string[]> = {
   diff: ["diff", "--base", "HEAD"],
   ssh: ["ssh"],
   exec: ["exec", "true"],
+  init: ["init", "--dry-run"],
+  worktree: ["worktree", "list"],
+  stop: ["stop"],
+  start: ["start"],
 };
 
 test("the README and --help name the same commands, and every command has help (--json flags included)", async () => {

@@ -147,6 +147,14 @@ export const localTarget: Target = {
       return undefined; // no such path: the caller decides what that means
     }
   },
+  async readDir(p) {
+    try {
+      return fs.readdirSync(p).sort();
+    } catch (e) {
+      if (["ENOENT", "ENOTDIR", "EACCES"].includes((e as NodeJS.ErrnoException).code ?? "")) return undefined;
+      throw e;
+    }
+  },
   async mkdir(p, mode) {
     fs.mkdirSync(p, { recursive: true, mode });
   },

@@ -63,6 +63,8 @@ export interface Target {
   /** lstat: undefined when missing. */
   stat(p: string): Promise<FileStat | undefined>;
   realpath(p: string): Promise<string | undefined>;
+  /** Names in a directory, sorted; undefined when it is not a readable directory. Optional: a target without it cannot hash build contexts. */
+  readDir?(p: string): Promise<string[] | undefined>;
   mkdir(p: string, mode?: number): Promise<void>;
   isPortFree(port: number): Promise<boolean>;
   /** Pids listening on a port (best effort). */

@@ -3,7 +3,7 @@
 
 import { error, hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
 import { slotPortSpecs } from "../../compile/backends/index.js";
-import { slotRange, usableSlots } from "../../compile/ports.js";
+import { slotRange, slotRequestProblem, usableSlots } from "../../compile/ports.js";
 import { KINDS } from "../../kinds/index.js";
 import { hasChanges, planErrors, type Plan } from "../../plan/model.js";
 import { staleReason } from "../../plan/planfile.js";
@@ -12,8 +12,9 @@ import { runEngine, type EngineResult } from "../engine.js";
 import { appendEvent } from "../events.js";
 import { claimSlot, NoSlotError, setClaimStatus } from "../registry.js";
 import { StateError } from "../state.js";
-import type { Project } from "../project.js";
+import { claimOf, type Project } from "../project.js";
 import { engineDiagnostics, lockInstance, type Interaction } from "./common.js";
+import { isStopped } from "./lifecycle.js";
 import { planApply } from "./plan.js";
 import { preflightPlan } from "./preflight.js";
 
@@ -47,8 +48,20 @@ export async function applyProject(p: Project, req: ApplyRequest): Promise<Apply
   }
 }
 
+/** `--slot N`: only at first apply, and only a slot the configuration allows (0 on request). */
+function slotRequest(p: Project, slot: number | undefined): Diagnostic | undefined {
+  if (slot === undefined) return undefined;
+  const held = claimOf(p.opts.home, p.id);
+  if (held && held.slot !== slot)
+    return error(`This sandbox already holds slot ${held.slot}`, { code: "usage", detail: `--slot chooses the slot at the first apply only. To move to slot ${slot}, run \`sbx destroy\` first (it removes the sandbox's containers and volumes), then \`sbx apply --slot ${slot}\`.` });
+  const why = held ? undefined : slotRequestProblem(p.config.infra, slot);
+  return why ? error(`Cannot claim slot ${slot}`, { code: "usage", detail: why }) : undefined;
+}
+
 async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome> {
   const home = p.opts.home;
+  const bad = req.saved ? undefined : slotRequest(p, req.slot);
+  if (bad) return { diags: [bad] };
   let made = await planApply(p, { slot: req.saved?.plan.slot.number ?? req.slot });
   if (!("plan" in made)) return { diags: made.diags, texts: made.texts };
   let { plan, state } = made;
@@ -62,7 +75,7 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   } else req.show(plan);
   if (planErrors(plan).length) return { diags: planErrors(plan), plan, texts: made.texts };
   if (!hasChanges(plan)) {
-    if (plan.slot.status === "held") await setClaimStatus(home, p.id, "running", p.opts);
+    if (plan.slot.status === "held") await setClaimStatus(home, p.id, isStopped(state) ? "stopped" : "running", p.opts);
     return { diags: [], plan };
   }
   // The host must be able to do it before anything changes (no slot claim, no state, no file).
@@ -112,7 +125,7 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   const failed = diags.some((d) => d.severity === "error");
   appendEvent(home, { event: failed ? "apply-failed" : "apply-complete", instance: p.id, slot: plan.slot.number, failures: result.failures.map((f) => f.address) });
   // The claim says how the last apply ended: never left "provisioning" after a failure or Ctrl-C.
-  await setClaimStatus(home, p.id, failed ? "incomplete" : "running", p.opts);
+  await setClaimStatus(home, p.id, failed ? "incomplete" : isStopped(state) ? "stopped" : "running", p.opts);
   if (!failed && plan.resource_changes.some((c) => c.type === "health" && c.action !== "delete")) appendEvent(home, { event: "ready", instance: p.id, slot: plan.slot.number });
   return { diags, plan, result };
 }

@@ -1,10 +1,10 @@
 // Making a plan: read state and the registry, build the desired graph for the slot,
 // let drivers refine it and look at the real things, then diff. Nothing is changed.
 
-import { error, hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
+import { error, hasErrors, warning, type Diagnostic } from "../../compile/diagnostics.js";
 import { slotPortSpecs } from "../../compile/backends/index.js";
 import { portsForSlot, slotRange, usableSlots } from "../../compile/ports.js";
-import { hasDiscover, hasPlanner, hasPortHolder } from "../../kinds/driver.js";
+import { hasDiscover, hasPlanner, hasPortHolder, stoppedAt } from "../../kinds/driver.js";
 import { KINDS } from "../../kinds/index.js";
 import type { Resource } from "../../kinds/spec.js";
 import { diffResources, type PriorResource } from "../../plan/diff.js";
@@ -134,6 +134,9 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   const { state, diags: stateDiags } = loadState(p);
   if (!state) return { diags: stateDiags };
   const diags: Diagnostic[] = [];
+  const stopped = Object.values(state.resources).map(stoppedAt).find((s) => s !== undefined);
+  if (stopped)
+    diags.push(warning("Sandbox stopped by `sbx stop`", { detail: `Stopped at ${stopped}; its slot, volumes and files are kept, so its stopped services are not drift. \`sbx start\` runs it again (an apply that changes a service starts that service); \`sbx destroy\` removes it.` }));
   const specs = slotPortSpecs(p.config);
   const claim = claimOf(p.opts.home, p.id);
   let slot = req.slot ?? claim?.slot;
@@ -149,6 +152,7 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   if (hasErrors(diags)) return { diags, texts: built.texts };
   // Drivers refine desired attributes with what only this host knows (secret fingerprints...).
   const reasons = new Map<string, string[]>();
+  const forced = new Map<string, string>();
   const desired: Resource[] = [];
   for (const r of built.resources) {
     const d = KINDS.driver(r.type);
@@ -159,10 +163,11 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
     const refined = await d.plan(p.ctx, r, state.resources[r.address]);
     desired.push({ ...r, attrs: refined.attrs as Record<string, unknown> });
     if (refined.reasons.length) reasons.set(r.address, refined.reasons);
+    if (refined.force) forced.set(r.address, refined.force);
   }
   if (claim) diags.push(...(await foreignPorts(p, state, portsForSlot(specs, slot))));
   const observed = await observe(p, Object.values(state.resources));
-  const changes = diffResources({ desired, prior: prior(state, []), observed, mode: "apply", specs: KINDS });
+  const changes = diffResources({ desired, prior: prior(state, []), observed, mode: "apply", specs: KINDS, forced });
   for (const c of changes) {
     const extra = reasons.get(c.address);
     if (extra && c.action !== "no-op") c.reasons.push(...extra);

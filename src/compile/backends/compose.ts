@@ -11,6 +11,7 @@ import { OWNER_LABEL } from "../../kinds/compose/kind.js";
 import type { FileAttrs } from "../../kinds/file/kind.js";
 import { asResource, type Resource } from "../../kinds/spec.js";
 import { buildInput, commonResources, healthGate, where } from "./common.js";
+import { composeBuilds } from "./compose-builds.js";
 import type { Backend, Url } from "./types.js";
 
 interface Lint {
@@ -73,6 +74,12 @@ export function lintCompose(text: string, file: string, portVars: readonly strin
   return { services: names, diags };
 }
 
+/** `builds` only when some service builds an image (so stacks without any plan exactly as before). */
+function withBuilds(text: string, composeDir: string): { builds?: ComposeAttrs["builds"] } {
+  const builds = composeBuilds(text, composeDir);
+  return Object.keys(builds).length ? { builds } : {};
+}
+
 export const composeBackend: Backend = {
   name: "compose",
   build(config, ctx, ports) {
@@ -132,7 +139,7 @@ export const composeBackend: Backend = {
     const stack: Resource<ComposeAttrs> = {
       address: "compose.stack",
       type: "compose",
-      attrs: { project: name, compose_file: path.join(ctx.roots.worktree, composeRel), copy: copyPath, override: overridePath, env_file: common.envSandboxPath, secrets_file: common.secretsPath, services: lint.services },
+      attrs: { project: name, compose_file: path.join(ctx.roots.worktree, composeRel), copy: copyPath, override: overridePath, env_file: common.envSandboxPath, secrets_file: common.secretsPath, services: lint.services, ...withBuilds(composeText, path.join(ctx.roots.worktree, path.dirname(composeRel))) },
       dependsOn: ["file.compose_copy", "file.compose_override", "file.env_sandbox", ...common.copies, ...(common.secretsPath ? ["secrets.env"] : [])],
     };
     resources.push(asResource(copy), asResource(over), asResource(stack));

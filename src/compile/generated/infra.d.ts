@@ -35,6 +35,13 @@ export interface InfraConfig {
     backend?: "process" | "compose" | "swarm" | "microvm" | "kubernetes";
     profile?: string;
     ttl?: string;
+    /**
+     * Also write .env.sandbox into the worktree root (kinfra's earlier layout), for tools that read it there. sbx lists it in the repository's .git/info/exclude, so it is never committed; a file already there is kept and restored on destroy.
+     */
+    env_file_in_worktree?: boolean;
+    /**
+     * The slots sbx picks from on its own (default 1-100). Slot 0, the standard ports, is never picked: `sbx apply --slot 0` claims it on request.
+     */
     slots?: {
       min?: number;
       max?: number;

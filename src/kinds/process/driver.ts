@@ -7,7 +7,7 @@ import { parseSecretsFile } from "../../apply/secrets/file.js";
 import type { StateResource } from "../../apply/state.js";
 import type { ProcessControl } from "../../apply/target/types.js";
 import { describeProbe } from "../../apply/target/probe.js";
-import { DriverError, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type StatusReporter } from "../driver.js";
+import { DriverError, markStopped, stoppedAt, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type StatusReporter, type Stoppable } from "../driver.js";
 import type { Resource } from "../spec.js";
 import { OWNER_VAR, type ProcessAttrs } from "./kind.js";
 
@@ -113,9 +113,10 @@ async function stop(ctx: DriverContext, prior: StateResource<ProcessAttrs>): Pro
   await stopStrays(ctx, prior.address, grace);
 }
 
-export const processDriver: Driver<ProcessAttrs> & StatusReporter<ProcessAttrs> & LogSource<ProcessAttrs> & Discoverer & PortHolder<ProcessAttrs> = {
+export const processDriver: Driver<ProcessAttrs> & StatusReporter<ProcessAttrs> & LogSource<ProcessAttrs> & Discoverer & PortHolder<ProcessAttrs> & Stoppable<ProcessAttrs> = {
   type: "process",
   async read(ctx, prior) {
+    if (stoppedAt(prior)) return { status: "ok" }; // stopped by `sbx stop`
     if (!isOurs(procs(ctx), prior.output.pid, prior.output.start_time)) return { status: "missing", reason: "process not running" };
     return { status: "ok" };
   },
@@ -127,8 +128,18 @@ export const processDriver: Driver<ProcessAttrs> & StatusReporter<ProcessAttrs> 
   async delete(ctx, prior) {
     await stop(ctx, prior);
   },
+  async stop(ctx, prior) {
+    await stop(ctx, prior);
+    return { output: markStopped(prior.output) };
+  },
+  async start(ctx, prior) {
+    if (!stoppedAt(prior) && isOurs(procs(ctx), prior.output.pid, prior.output.start_time)) return { output: prior.output };
+    return start(ctx, { address: prior.address, type: prior.type, attrs: prior.attrs, dependsOn: prior.dependsOn });
+  },
   async status(ctx, prior) {
     const up = isOurs(procs(ctx), prior.output.pid, prior.output.start_time);
+    const stopped = stoppedAt(prior);
+    if (stopped && !up) return { state: "stopped", detail: `stopped by sbx stop at ${stopped}` };
     const url = prior.attrs.port !== null ? `${prior.attrs.ready.type === "tcp" ? "tcp" : "http"}://localhost:${prior.attrs.port}` : undefined;
     return { state: up ? "running" : "stopped", ...(up ? { detail: `pid ${String(prior.output.pid)}` } : {}), ...(url ? { urls: [url] } : {}) };
   },
