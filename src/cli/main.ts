@@ -82,7 +82,7 @@ export function buildProgram(): Command {
     .option("-f, --follow", "keep printing new lines")
     .option("-n, --tail <n>", "lines per service (default 100)")
     .action(async (service, flags) => logsCommand(g(), service, flags));
-  program.command("validate").description("check the configuration: everything plan checks without host state").action(() => validateCommand(g()));
+  program.command("validate").description("check the configuration: everything plan checks without host state").action(async () => validateCommand(g()));
   program.command("explain <option>").description("show an option's type, value and every definition").action((o) => explainCommand(g(), o));
   program
     .command("compile")
@@ -90,7 +90,7 @@ export function buildProgram(): Command {
     .option("--json", "JSON output (the default)")
     .option("--out <dir>", "write every generated artefact into DIR")
     .option("--slot <n>", "slot to compile for (default: the first valid slot)")
-    .action((flags) => compileCommand(g(), flags));
+    .action(async (flags) => compileCommand(g(), flags));
   program
     .command("diff")
     .description("what a change to the configuration changes in every generated artefact (no host state; exit 2 when something changes)")

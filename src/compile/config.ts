@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { error, hasErrors, type Diagnostic } from "./diagnostics.js";
+import { error, hasErrors, type Diagnostic, type SourceRange } from "./diagnostics.js";
 import { loadToml, type LoadedFile, type TomlTable, type TomlValue } from "./load.js";
 import { mergeLayers, type Layer, type Merged } from "./merge.js";
 import { parsePath, pathKey, type OptionPath } from "./path.js";
@@ -39,6 +39,8 @@ export interface ProfileRef {
   description?: string;
   backend?: string;
   placement?: string;
+  /** Where `placement` is written (for located errors). */
+  placementAt?: SourceRange;
   ttl?: string;
   secretRefs: Record<string, string>;
 }
@@ -242,6 +244,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
         description: p.description,
         backend: p.backend,
         placement: p.placement,
+        ...(pf.valuePos.get(pathKey(["placement"])) ? { placementAt: { file: pf.file, start: pf.valuePos.get(pathKey(["placement"]))! } } : {}),
         ttl: p.ttl,
         secretRefs: { ...(p.setup?.secret_refs ?? {}) } as Record<string, string>,
       });

@@ -6,8 +6,9 @@ import { composeKind } from "./compose/index.js";
 import { copyKind } from "./copy/index.js";
 import { fileKind } from "./file/index.js";
 import { healthKind } from "./health/index.js";
+import { k8sKinds } from "./k8s/index.js";
 import { processKind } from "./process/index.js";
 import { secretsKind } from "./secrets/index.js";
 import { slotKind } from "./slot/index.js";
 
-export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind] as unknown as Kind<object>[]);
+export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind, ...k8sKinds] as unknown as Kind<object>[]);

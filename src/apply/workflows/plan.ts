@@ -119,6 +119,9 @@ export async function planDestroy(inst: Instance): Promise<PlanOutcome | { diags
   plan.ports = claim?.ports ?? {};
   plan.resource_changes = changes;
   plan.summary = summarise(changes);
+  // What was found by label joins the in-memory state, so the engine's delete sees it (with the
+  // driver's output: pid, project); it reaches the state file only if its delete fails.
+  for (const r of discovered) state.resources[r.address] = r;
   return { plan, state, texts: new Map() };
 }
 
@@ -144,6 +147,8 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   const built = desiredGraph(p, slot);
   for (const [k, v] of p.config.texts) if (!built.texts.has(k)) built.texts.set(k, v);
   diags.push(...built.diags);
+  // Checks that load schemas first (Kubernetes manifests against the API schemas), as validate runs them.
+  if (!hasErrors(diags) && built.check) diags.push(...(await built.check()));
   if (hasErrors(diags)) return { diags, texts: built.texts };
   // Drivers refine desired attributes with what only this host knows (secret fingerprints...).
   const reasons = new Map<string, string[]>();

@@ -2,7 +2,8 @@
 
 import type { Diagnostic } from "../diagnostics.js";
 import type { ResolvedConfig, SourceReader } from "../config.js";
-import type { Resource } from "../../kinds/spec.js";
+import type { Artefact, Resource } from "../../kinds/spec.js";
+import type { PlacementKind } from "../placement.js";
 
 export interface Roots {
   worktree: string;
@@ -37,9 +38,15 @@ export interface BuildResult {
   env: Record<string, string>;
   /** Texts of the extra files read (shown under located errors), by display name. */
   texts: Map<string, string>;
+  /** Checks that load something first (Kubernetes API schemas): plan, validate and compile run them. Pure. */
+  check?: () => Promise<Diagnostic[]>;
+  /** Files the backend as a whole adds to `compile --out` (one manifest file for many resources). */
+  artefacts?: Artefact[];
 }
 
 export interface Backend {
   readonly name: string;
+  /** Placement kinds it can run at (default: only "local"); any other placement is an error, never a silent local run. */
+  readonly placements?: readonly PlacementKind[];
   build(config: ResolvedConfig, ctx: BuildContext, ports: Record<string, number>): BuildResult;
 }

@@ -48,8 +48,11 @@ const LEGEND: [Action, string][] = [
 export const ACTION_ORDER: Action[] = ["delete", "replace", "update", "create", "read"];
 
 export function blockTitle(c: ResourceChange): string {
-  const m = /^([a-z_]+)(?:\.(.+)|\[(".*")\])$/.exec(c.address);
-  const name = m ? (m[2] ?? (JSON.parse(m[3]!) as string)) : c.address;
+  // The address starts with its type (`k8s.deployment.web`, `copy["a b"]`); the rest is the name.
+  const rest = c.address.startsWith(c.type) ? c.address.slice(c.type.length) : undefined;
+  if (rest === "") return c.type; // a singleton such as `k8s.namespace`
+  const m = rest === undefined ? undefined : /^(?:\.(.+)|\[(".*")\])$/.exec(rest);
+  const name = m ? (m[1] ?? (JSON.parse(m[2]!) as string)) : c.address;
   return `${c.type} ${JSON.stringify(name)}`;
 }
 
