@@ -114,7 +114,7 @@ test(`compose on a cluster through the CLI: validate, plan, compile --out, apply
   outputs.push({ where: "kubernetes.yaml", text: manifests }, { where: "compiled.json", text: fs.readFileSync(path.join(out, "compiled.json"), "utf8") });
   const docs = parseAllDocuments(manifests).map((d) => d.toJS() as Obj);
   assert.equal(docs.map((d) => d.kind), ["Namespace", "ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "Deployment"]);
-  assert.equal((docs[2] as { stringData: Record<string, string> }).stringData, { API_TOKEN: "(sensitive value, set at apply)" });
+  assert.equal(docs[2]!.stringData, { API_TOKEN: "(sensitive value, set at apply)" });
 
   const up = keep("apply", await run(["apply", "--auto-approve"]));
   ok(up, "apply");
