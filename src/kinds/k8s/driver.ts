@@ -52,34 +52,24 @@ function fail(summary: string, diags: readonly Diagnostic[], kind: "provision" |
   return new DriverError(`${summary}: ${lines.join("; ")}`, [summary, ...lines.map((l) => `  ${l.replace(/\n/g, "\n  ")}`)], kind);
 }
 
-// One listing per run and scope: a plan reads every object, and a listing finds them all.
-// Kept per driver context (one command), dropped when sbx writes, trimmed when it deletes.
-const listings = new WeakMap<DriverContext, Map<string, Promise<LiveObject[]>>>();
+// Reads that run together (a plan reads every object at once) share one listing by owner label:
+// a listing in flight is reused, and forgotten as soon as it answers, so every later read is fresh.
+const inFlight = new WeakMap<DriverContext, Map<string, Promise<LiveObject[]>>>();
 
 function listing(ctx: DriverContext, context: string, scope: OwnedScope): Promise<LiveObject[]> {
-  let byScope = listings.get(ctx);
-  if (!byScope) listings.set(ctx, (byScope = new Map()));
+  let byScope = inFlight.get(ctx);
+  if (!byScope) inFlight.set(ctx, (byScope = new Map()));
   const key = `${context}\0${scope.namespace && !scope.namespace.owned ? scope.namespace.name : "*"}`;
-  let p = byScope.get(key);
-  if (!p) {
-    p = listOwned(kubectlFor(ctx, context), scope).then((r) => {
-      if (r.diags.length) throw fail(`Cannot list this sandbox's Kubernetes objects in context ${context}`, r.diags, "runtime");
-      return r.value;
-    });
-    p.catch(() => byScope!.delete(key)); // a failed listing is not remembered; the caller reports it
-    byScope.set(key, p);
-  }
+  const pending = byScope.get(key);
+  if (pending) return pending;
+  const p = listOwned(kubectlFor(ctx, context), scope).then((r) => {
+    if (r.diags.length) throw fail(`Cannot list this sandbox's Kubernetes objects in context ${context}`, r.diags, "runtime");
+    return r.value;
+  });
+  const forget = () => void byScope!.delete(key);
+  p.then(forget, forget); // the caller handles (and reports) a failure
+  byScope.set(key, p);
   return p;
-}
-
-function forgetListings(ctx: DriverContext): void {
-  listings.get(ctx)?.clear();
-}
-
-/** A deleted object leaves the listings (the rest stay valid: deleting one does not change another's owner). */
-function forgetObject(ctx: DriverContext, gone: LiveObject): void {
-  const byScope = listings.get(ctx);
-  for (const [k, p] of byScope ?? []) byScope!.set(k, p.then((list) => list.filter((l) => keyOf(l.kind, l.namespace, l.name) !== keyOf(gone.kind, gone.namespace, gone.name))));
 }
 
 /** The live object sbx owns for a manifest (our labels, no owner references), or undefined. */
@@ -121,7 +111,6 @@ async function apply(ctx: DriverContext, r: Resource<K8sAttrs>, prior?: StateRes
   }
   ctx.log(`${r.address}: kubectl apply --server-side (${m.kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ""}${m.metadata.name}, context ${r.attrs.context})`);
   const res = await applyManifests(call, [m]);
-  forgetListings(ctx);
   if (res.diags.length) throw fail(`${m.kind} ${m.metadata.name} was not applied`, res.diags);
   // Same pod template as running, yet an update: a dependency (the Secret) changed; pods re-read it only on restart.
   if (m.kind === "Deployment" && prior && JSON.stringify(manifestOf(prior.attrs).spec) === JSON.stringify(m.spec)) {
@@ -160,7 +149,6 @@ async function remove(ctx: DriverContext, prior: StateResource<K8sAttrs>): Promi
   ctx.log(`${prior.address}: kubectl delete ${m.kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ""}${m.metadata.name} (context ${prior.attrs.context})`);
   const r = await deleteObjects(kubectlFor(ctx, prior.attrs.context), [live], DELETE_TIMEOUT_S);
   if (r.diags.length) throw fail(`${m.kind} ${m.metadata.name} was not deleted`, r.diags);
-  forgetObject(ctx, live);
   return {};
 }
 
