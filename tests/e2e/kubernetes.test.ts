@@ -105,6 +105,8 @@ test(`compose on a cluster through the CLI: validate, plan, compile --out, apply
   assert.match(plan.stdout, "Plan: 9 to add, 0 to change, 0 to replace, 0 to destroy.");
   const json = keep("plan --json", await run(["plan", "--json"]));
   ok(json, "plan --json");
+  const fp = (JSON.parse(json.stdout) as { secret_fingerprints: Record<string, string> }).secret_fingerprints;
+  assert.equal(Object.keys(fp), ["API_TOKEN"], "a saved plan goes stale when the value rotates");
   assert.equal(k.calls(), [], "planning a first apply asks the cluster nothing");
 
   const out = tmpdir("sbx-k8s-out-");

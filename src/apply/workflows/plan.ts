@@ -178,7 +178,8 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
     if (old && old.version !== x.version) for (const c of changes) if (c.action !== "no-op") c.reasons.push(`profile ${x.id}@${old.version} → ${x.id}@${x.version}`);
   }
   const plan = basePlan(p, state, "apply");
-  const secrets = desired.find((r) => r.type === "secrets");
+  // The kubernetes backend keeps its fingerprints on the Secret object (no local secrets file).
+  const secrets = desired.find((r) => r.type === "secrets" || r.type === "k8s.secret");
   const urls: PlanUrl[] = built.urls;
   Object.assign(plan, {
     instance: { id: p.id, project: p.project, worktree: p.paths.worktree, backend: backendName(p) },

@@ -49,7 +49,7 @@ function scopeFor(ctx: DriverContext, m: Manifest): OwnedScope {
 
 function fail(summary: string, diags: readonly Diagnostic[], kind: "provision" | "runtime" = "provision"): DriverError {
   const lines = diags.map((d) => `${d.summary}: ${d.detail ?? ""}`.trim());
-  return new DriverError(`${summary}: ${lines.join("; ")}`, [summary, ...lines.map((l) => `  ${l.replace(/\n/g, "\n  ")}`)], kind);
+  return new DriverError(summary, [summary, ...lines.map((l) => `  ${l.replace(/\n/g, "\n  ")}`)], kind);
 }
 
 // Reads that run together (a plan reads every object at once) share one listing by owner label:
