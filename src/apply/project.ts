@@ -4,10 +4,11 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildGraph, backendOf } from "../compile/backends/index.js";
+import { buildGraph, backendOf, placementOf } from "../compile/backends/index.js";
 import type { BuildResult } from "../compile/backends/types.js";
 import { loadConfig, showSet, type ProjectPaths, type ResolvedConfig } from "../compile/config.js";
 import { hasErrors, type Diagnostic } from "../compile/diagnostics.js";
+import type { Placement } from "../compile/placement.js";
 import type { DriverContext } from "../kinds/driver.js";
 import { fsReader, instanceId, projectPaths } from "./context.js";
 import { hostPaths } from "./host.js";
@@ -48,8 +49,9 @@ export interface Project extends Instance {
   warnings: Diagnostic[];
 }
 
-export function driverContext(opts: RunOptions, inst: { id: string; stateDir: string; worktree: string; main: string }, secretRefs: Record<string, string>): DriverContext {
+export function driverContext(opts: RunOptions, inst: { id: string; stateDir: string; worktree: string; main: string }, secretRefs: Record<string, string>, placement?: Placement): DriverContext {
   return {
+    ...(placement ? { placement } : {}),
     home: opts.home,
     instanceId: inst.id,
     stateDir: inst.stateDir,
@@ -89,7 +91,7 @@ export function openProject(opts: RunOptions): { project?: Project; diags: Diagn
       project,
       stateDir,
       store: new StateStore(stateDir),
-      ctx: driverContext(opts, { id, stateDir, worktree: paths.worktree, main: paths.main }, config.secretRefs),
+      ctx: driverContext(opts, { id, stateDir, worktree: paths.worktree, main: paths.main }, config.secretRefs, placementOf(config)),
       config,
       configHash: h.digest("hex").slice(0, 16),
       warnings: diags,

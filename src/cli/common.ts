@@ -76,6 +76,16 @@ export function inDirectory<T>(fn: () => T): T {
   }
 }
 
+/** `inDirectory` for a workflow that resolves later (validate and compile load schemas). */
+export async function inDirectoryAsync<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof NoSuchDirectory) finish([error(e.message, { code: "usage", detail: "Check the path given to -C." })]);
+    throw e;
+  }
+}
+
 /** The project of the directory, or stop with its diagnostics. */
 export function project(opts: RunOptions): Project {
   const { project: p, diags, texts } = inDirectory(() => openProject(opts));

@@ -125,7 +125,7 @@ export function buildProgram(): Command {
     .option("--auto", "the same as --yes (kinfra's spelling)")
     .option("--health-endpoint <path>", "the HTTP path that answers 200 when the app is ready")
     .action(async (flags) => initCommand(g(), flags));
-  program.command("validate").description("check the configuration: everything plan checks without host state").action(() => validateCommand(g()));
+  program.command("validate").description("check the configuration: everything plan checks without host state").action(async () => validateCommand(g()));
   program.command("explain <option>").description("show an option's type, value and every definition").action((o) => explainCommand(g(), o));
   program
     .command("compile")
@@ -133,7 +133,7 @@ export function buildProgram(): Command {
     .option("--json", "JSON output (the default)")
     .option("--out <dir>", "write every generated artefact into DIR")
     .option("--slot <n>", "slot to compile for (default: the first valid slot)")
-    .action((flags) => compileCommand(g(), flags));
+    .action(async (flags) => compileCommand(g(), flags));
   program
     .command("diff")
     .description("what a change to the configuration changes in every generated artefact (no host state; exit 2 when something changes)")

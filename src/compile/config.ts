@@ -41,6 +41,8 @@ export interface ProfileRef {
   description?: string;
   backend?: string;
   placement?: string;
+  /** Where `placement` is written (for located errors). */
+  placementAt?: SourceRange;
   ttl?: string;
   secretRefs: Record<string, string>;
 }
@@ -233,8 +235,10 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
       const synth: TomlTable = {};
       if (typeof p.backend === "string") synth.sandbox = { backend: p.backend };
       // A swarm placement (swarm://, the local engine's swarm) runs the compose file as a Swarm stack.
-      const swarmPlacement = typeof p.backend !== "string" && typeof p.placement === "string" && parsePlacement(p.placement).value?.kind === "swarm";
-      if (swarmPlacement) synth.sandbox = { backend: "swarm" };
+      // A k8s placement (k8s://context/namespace) runs the sandbox on that cluster.
+      const placedKind = typeof p.backend !== "string" && typeof p.placement === "string" ? parsePlacement(p.placement).value?.kind : undefined;
+      const swarmPlacement = placedKind === "swarm" || placedKind === "k8s";
+      if (swarmPlacement) synth.sandbox = { backend: placedKind === "swarm" ? "swarm" : "kubernetes" };
       if (typeof p.ttl === "string") synth.sandbox = { ...((synth.sandbox as TomlTable) ?? {}), ttl: p.ttl };
       if (Object.keys(synth).length)
         profileInfraLayers.push({
@@ -255,6 +259,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
         description: p.description,
         backend: p.backend,
         placement: p.placement,
+        ...(pf.valuePos.get(pathKey(["placement"])) ? { placementAt: { file: pf.file, start: pf.valuePos.get(pathKey(["placement"]))! } } : {}),
         ttl: p.ttl,
         secretRefs: { ...(p.setup?.secret_refs ?? {}) } as Record<string, string>,
       });

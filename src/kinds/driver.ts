@@ -6,6 +6,7 @@ import type { Observation } from "../plan/model.js";
 import type { Redactor } from "../apply/secrets/redact.js";
 import type { StateResource } from "../apply/state.js";
 import type { Target } from "../apply/target/types.js";
+import type { Placement } from "../compile/placement.js";
 import type { KindSpec, Resource } from "./spec.js";
 
 export interface DriverContext {
@@ -24,6 +25,8 @@ export interface DriverContext {
   readonly force: boolean;
   /** Re-resolve secrets that are slow to resolve (op://) at plan time. */
   readonly refreshSecrets: boolean;
+  /** Where the configuration places the sandbox (a k8s:// context and namespace...), when it loads; discover looks there. */
+  readonly placement?: Placement;
   /** The sbx command running (recorded with locks it takes). */
   readonly command: string;
   /** `apply --build`: rebuild images even when their build context is unchanged. */

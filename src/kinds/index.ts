@@ -10,9 +10,10 @@ import { healthKind } from "./health/index.js";
 import { microvmKind } from "./microvm/index.js";
 import { nixGuestKind } from "./nix-guest/index.js";
 import { nixHostKind } from "./nix-host/index.js";
+import { k8sKinds } from "./k8s/index.js";
 import { processKind } from "./process/index.js";
 import { secretsKind } from "./secrets/index.js";
 import { slotKind } from "./slot/index.js";
 import { swarmKind } from "./swarm/index.js";
 
-export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind, nixGuestKind, nixHostKind, microvmKind, swarmKind, gitExcludeKind] as unknown as Kind<object>[]);
+export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind, nixGuestKind, nixHostKind, microvmKind, swarmKind, gitExcludeKind, ...k8sKinds] as unknown as Kind<object>[]);

@@ -38,9 +38,21 @@ function hintsOf(spec: KindSpec<object> | undefined): Record<string, RenderHint>
   return out;
 }
 
-function forcingKeys(spec: KindSpec<object> | undefined, keys: readonly string[]): string[] {
+/** The value at a dotted path inside attributes (`spec.selector`), undefined when absent. */
+function valueAt(attrs: Record<string, unknown>, dotted: string): unknown {
+  let v: unknown = attrs;
+  for (const seg of dotted.split(".")) v = v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>)[seg] : undefined;
+  return v;
+}
+
+/** Changed attributes (or dotted paths inside them) that the kind says force replacement. */
+function forcingKeys(spec: KindSpec<object> | undefined, keys: readonly string[], before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   const rule = spec?.replaceOn ?? "all";
-  return rule === "all" ? [...keys] : keys.filter((k) => (rule as readonly string[]).includes(k));
+  if (rule === "all") return [...keys];
+  const rules = rule as readonly string[];
+  const out = keys.filter((k) => rules.includes(k));
+  for (const p of rules) if (p.includes(".") && keys.includes(p.split(".")[0]!) && !same(valueAt(before, p), valueAt(after, p))) out.push(p);
+  return out.sort();
 }
 
 export function diffResources(opts: {
@@ -71,7 +83,7 @@ export function diffResources(opts: {
     for (const k of spec?.computed ?? []) if (!(k in after) && k in p.attrs) after[k] = p.attrs[k];
     base.after = after;
     const keys = changedKeys(p.attrs, after);
-    const forcing = forcingKeys(spec, keys);
+    const forcing = forcingKeys(spec, keys, p.attrs, after);
     const obs = opts.observed.get(r.address) ?? { status: "ok" };
     let action: Action = "no-op";
     const reasons: string[] = [];

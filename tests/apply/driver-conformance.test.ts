@@ -314,6 +314,40 @@ const cases: Case[] = [
       };
     },
   },
+  {
+    kind: "k8s.deployment",
+    note: "recording stand-in for kubectl, no API server here",
+    async make() {
+      // kubectl on the target's PATH is tests/fixtures/fake-kubectl keeping what was applied.
+      const home = newHome();
+      const bin = path.join(home, "bin");
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, "tests", "fixtures", "fake-kubectl.mjs")}" "$@"\n`, { mode: 0o755 });
+      const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, FAKE_KUBECTL_DIR: home, FAKE_KUBECTL_STORE: "1" };
+      const ctx = context(home, home, home, "conf-k8s", { env });
+      const store = () => (fs.existsSync(path.join(home, "store.json")) ? (JSON.parse(fs.readFileSync(path.join(home, "store.json"), "utf8")) as { kind: string; spec: { replicas: number } }[]) : []);
+      const labels = { "app.kubernetes.io/managed-by": "sbx", "dev.sbx.instance": "conf-k8s" };
+      const attrs = (image: string) => ({
+        context: "kind-conf",
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "web", namespace: "team", labels },
+        spec: { replicas: 1, selector: { matchLabels: { "dev.sbx.service": "web" } }, template: { metadata: { labels: { ...labels, "dev.sbx.service": "web" } }, spec: { containers: [{ name: "web", image }] } } },
+      });
+      return {
+        ctx,
+        desired: { address: "k8s.deployment.web", type: "k8s.deployment", attrs: attrs("busybox:1.36"), dependsOn: [] },
+        changed: { address: "k8s.deployment.web", type: "k8s.deployment", attrs: attrs("busybox:1.37"), dependsOn: [] },
+        tamper: async () => {
+          const s = store();
+          s.find((o) => o.kind === "Deployment")!.spec.replicas = 4;
+          fs.writeFileSync(path.join(home, "store.json"), JSON.stringify(s));
+        },
+        exists: async () => store().some((o) => o.kind === "Deployment"),
+        cleanup: async () => fs.rmSync(home, { recursive: true, force: true }),
+      };
+    },
+  },
 ];
 
 function stateOf(r: Resource, out: { output: Record<string, unknown>; attrs?: object }): StateResource {

@@ -121,6 +121,9 @@ export async function planDestroy(inst: Instance): Promise<PlanOutcome | { diags
   plan.ports = claim?.ports ?? {};
   plan.resource_changes = changes;
   plan.summary = summarise(changes);
+  // What was found by label joins the in-memory state, so the engine's delete sees it (with the
+  // driver's output: pid, project); it reaches the state file only if its delete fails.
+  for (const r of discovered) state.resources[r.address] = r;
   return { plan, state, texts: new Map() };
 }
 
@@ -149,6 +152,8 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   const built = desiredGraph(p, slot);
   for (const [k, v] of p.config.texts) if (!built.texts.has(k)) built.texts.set(k, v);
   diags.push(...built.diags);
+  // Checks that load schemas first (Kubernetes manifests against the API schemas), as validate runs them.
+  if (!hasErrors(diags) && built.check) diags.push(...(await built.check()));
   if (hasErrors(diags)) return { diags, texts: built.texts };
   // Drivers refine desired attributes with what only this host knows (secret fingerprints...).
   const reasons = new Map<string, string[]>();
@@ -180,7 +185,8 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
     if (old && old.version !== x.version) for (const c of changes) if (c.action !== "no-op") c.reasons.push(`profile ${x.id}@${old.version} → ${x.id}@${x.version}`);
   }
   const plan = basePlan(p, state, "apply");
-  const secrets = desired.find((r) => r.type === "secrets");
+  // The kubernetes backend keeps its fingerprints on the Secret object (no local secrets file).
+  const secrets = desired.find((r) => r.type === "secrets" || r.type === "k8s.secret");
   const urls: PlanUrl[] = built.urls;
   Object.assign(plan, {
     instance: { id: p.id, project: p.project, worktree: p.paths.worktree, backend: backendName(p) },

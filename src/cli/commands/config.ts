@@ -4,11 +4,11 @@ import { claimOf, compileProject, firstSlot, instanceId, loadProjectConfig, vali
 import { error, hasErrors } from "../../compile/diagnostics.js";
 import { explainOption } from "../../compile/explain.js";
 import { stableStringify } from "../../plan/render/json.js";
-import { cwdOf, home, inDirectory, type GlobalOptions } from "../common.js";
+import { cwdOf, home, inDirectory, inDirectoryAsync, type GlobalOptions } from "../common.js";
 import { finish, out, printDiagnostics } from "../output.js";
 
-export function validateCommand(g: GlobalOptions): void {
-  const r = inDirectory(() => validateProject(cwdOf(g), g.set ?? [], process.env));
+export async function validateCommand(g: GlobalOptions): Promise<void> {
+  const r = await inDirectoryAsync(() => validateProject(cwdOf(g), g.set ?? [], process.env));
   if (hasErrors(r.diags) || !r.files.length) return finish(r.diags.length ? r.diags : [error("Nothing to validate", { code: "config" })], r.texts);
   if (r.diags.length) printDiagnostics(r.diags, r.texts);
   for (const f of r.files) out(`✓ ${f.file} (${f.role})`);
@@ -31,8 +31,8 @@ export interface CompileFlags {
   slot?: string;
 }
 
-export function compileCommand(g: GlobalOptions, flags: CompileFlags): void {
-  const c = inDirectory(() => compileProject(cwdOf(g), g.set ?? [], process.env, flags.slot));
+export async function compileCommand(g: GlobalOptions, flags: CompileFlags): Promise<void> {
+  const c = await inDirectoryAsync(() => compileProject(cwdOf(g), g.set ?? [], process.env, flags.slot));
   if (hasErrors(c.diags) || !c.doc) return finish(c.diags, c.texts);
   if (c.diags.length) printDiagnostics(c.diags, c.texts);
   if (!flags.out) {

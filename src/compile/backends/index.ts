@@ -7,17 +7,20 @@ import type { ResolvedConfig } from "../config.js";
 import { invalidPorts, portSpecs, portsForSlot, type PortSpec } from "../ports.js";
 import { composeBackend } from "./compose.js";
 import { microvmBackend } from "./microvm.js";
+import { kubePlacement, kubernetesBackend } from "./kubernetes.js";
 import { pendingBackend } from "./pending.js";
 import { processBackend } from "./process.js";
 import { swarmBackend } from "./swarm.js";
 import type { Backend, BuildContext, BuildResult } from "./types.js";
 import { where } from "./common.js";
+import { profilePlacement } from "./placement.js";
+import { formatPlacement, type Placement } from "../placement.js";
 
 const BACKENDS = new Map<string, Backend>();
 export function registerBackend(b: Backend): void {
   BACKENDS.set(b.name, b);
 }
-for (const b of [processBackend, composeBackend, swarmBackend, microvmBackend, pendingBackend("kubernetes")]) registerBackend(b);
+for (const b of [processBackend, composeBackend, swarmBackend, microvmBackend, kubernetesBackend]) registerBackend(b);
 
 /**
  * The backend a configuration selects (decided when it loads, see compile/agent.ts
@@ -33,6 +36,12 @@ export function slotPortSpecs(config: ResolvedConfig): PortSpec[] {
   const declared = portSpecs(config.infra);
   const extra = (BACKENDS.get(backendOf(config))?.extraPorts?.(config) ?? []).filter((x) => !declared.some((d) => d.name === x.name));
   return [...declared, ...extra].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Where the configuration places the sandbox, as drivers see it (a resolved k8s:// target, or the profile's placement). */
+export function placementOf(config: ResolvedConfig): Placement | undefined {
+  if (backendOf(config) === "kubernetes") return kubePlacement(config);
+  return profilePlacement(config).placement;
 }
 
 export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResult {
@@ -54,6 +63,16 @@ export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResu
     diags.push(error(`Unknown backend \`${name}'`, { range: where(config.infraMerged, ["sandbox", "backend"], file), detail: `Known backends: ${[...BACKENDS.keys()].join(", ")}.` }));
     return { resources: [], diags, urls: [], env: {}, texts: new Map() };
   }
+  // A placement the backend cannot run at is an error, never a silent run on this machine.
+  const placed = profilePlacement(config);
+  diags.push(...placed.diags);
+  if (placed.placement && placed.placement.kind !== "local" && !(backend.placements ?? ["local"]).includes(placed.placement.kind))
+    diags.push(
+      error(`Backend \`${name}' cannot run at ${formatPlacement(placed.placement)}`, {
+        ...(placed.at ? { range: placed.at } : {}),
+        detail: `Profile ${placed.profile} places the sandbox at ${formatPlacement(placed.placement)}, but the ${name} backend runs ${backend.placements ? `only at ${backend.placements.join(", ")}` : "on this machine"}. ${placed.placement.kind === "k8s" ? 'Use backend = "kubernetes" (or leave backend unset)' : "Choose a backend that runs there"}, or remove the placement.`,
+      }),
+    );
   const built = backend.build(config, ctx, ports);
   return { ...built, diags: [...diags, ...built.diags], resources: [...built.resources].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)) };
 }

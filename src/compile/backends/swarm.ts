@@ -26,6 +26,8 @@ type Obj = Record<string, unknown>;
 
 export const swarmBackend: Backend = {
   name: "swarm",
+  // The local engine's swarm (swarm://); a manager over ssh is refused where the placement is parsed.
+  placements: ["local", "swarm"],
   build(config, ctx, ports) {
     const input = buildInput(config, ctx, ports);
     const diags: Diagnostic[] = [];

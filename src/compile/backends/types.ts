@@ -4,6 +4,7 @@ import type { Diagnostic } from "../diagnostics.js";
 import type { ResolvedConfig, SourceReader } from "../config.js";
 import type { Artefact, Resource } from "../../kinds/spec.js";
 import type { PortSpec } from "../ports.js";
+import type { PlacementKind } from "../placement.js";
 
 export interface Roots {
   worktree: string;
@@ -39,11 +40,16 @@ export interface BuildResult {
   /** Texts of the extra files read (shown under located errors), by display name. */
   texts: Map<string, string>;
   /** Files for `compile --out` that belong to no resource (microvm: keystone-agent.nix). */
+  /** Checks that load something first (Kubernetes API schemas): plan, validate and compile run them. Pure. */
+  check?: () => Promise<Diagnostic[]>;
+  /** Files the backend as a whole adds to `compile --out` (one manifest file for many resources). */
   artefacts?: Artefact[];
 }
 
 export interface Backend {
   readonly name: string;
+  /** Placement kinds it can run at (default: only "local"); any other placement is an error, never a silent local run. */
+  readonly placements?: readonly PlacementKind[];
   build(config: ResolvedConfig, ctx: BuildContext, ports: Record<string, number>): BuildResult;
   /** Ports the backend adds to the slot without [sandbox.ports] declaring them (microvm: SSH_PORT). */
   extraPorts?(config: ResolvedConfig): PortSpec[];
