@@ -332,7 +332,10 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
       files,
       configDir: found.dir,
       backend: choice.name,
-      ...(choice.from ? { backendFrom: choice.from } : {}),
+      // Looked up only when an error points at the choice (positions cost a second parse).
+      get backendFrom() {
+        return choice.from;
+      },
       texts,
     },
     diags: dedupe(diags),
