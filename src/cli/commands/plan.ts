@@ -7,10 +7,10 @@ import { hasChanges, planErrors, type Plan } from "../../plan/model.js";
 import { parsePlanFile, serializePlan } from "../../plan/planfile.js";
 import { renderPlanMarkdown } from "../../plan/render/markdown.js";
 import { renderPlanConcise, renderPlanText } from "../../plan/render/text.js";
-import { durationFlag, instance, runOptions, type GlobalOptions, type LockFlags } from "../common.js";
+import { durationFlag, instance, runOptions, withProfile, type GlobalOptions, type LockFlags, type ProfileFlags } from "../common.js";
 import { Exit, finish, out, styleFor } from "../output.js";
 
-export interface PlanFlags extends LockFlags {
+export interface PlanFlags extends LockFlags, ProfileFlags {
   json?: boolean;
   markdown?: boolean;
   out?: string;
@@ -39,7 +39,7 @@ export function printPlan(plan: Plan, flags: ShowFlags): void {
 }
 
 export async function planCommand(g: GlobalOptions, flags: PlanFlags): Promise<void> {
-  const opts = runOptions(g, "sbx plan", { refreshSecrets: flags.refreshSecrets });
+  const opts = withProfile(runOptions(g, "sbx plan", { refreshSecrets: flags.refreshSecrets }), flags);
   const { inst, project, problems } = instance(opts);
   if (!project && !(flags.destroy && inst)) return finish(problems.diags, problems.texts);
   const made = await planLocked(inst!, project, flags.destroy ? "destroy" : "apply", { lockTimeoutMs: durationFlag("--lock-timeout", flags.lockTimeout, 0), targets: flags.target });

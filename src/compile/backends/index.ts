@@ -10,6 +10,7 @@ import { pendingBackend } from "./pending.js";
 import { processBackend } from "./process.js";
 import type { Backend, BuildContext, BuildResult } from "./types.js";
 import { where } from "./common.js";
+import { parsePlacement, type PlacementKind } from "../placement.js";
 
 const BACKENDS = new Map<string, Backend>();
 export function registerBackend(b: Backend): void {
@@ -22,6 +23,29 @@ export function backendOf(config: ResolvedConfig): string {
   const b = config.infra.sandbox?.backend;
   if (b) return b;
   return config.infra.services && Object.keys(config.infra.services).length ? "process" : "compose";
+}
+
+/** A profile's placement that the backend does not honour is an error at its line, never a silent local run. */
+function placementProblems(config: ResolvedConfig, backend: Backend): Diagnostic[] {
+  const diags: Diagnostic[] = [];
+  const honoured = (b: Backend): readonly PlacementKind[] => b.placements ?? ["local"];
+  for (const p of config.profiles) {
+    if (!p.placement) continue;
+    const parsed = parsePlacement(p.placement, p.placementAt).value;
+    if (!parsed || honoured(backend).includes(parsed.kind)) continue;
+    const scheme = parsed.kind === "local" ? "local" : `${parsed.kind}://`;
+    const fits = [...BACKENDS.values()].filter((b) => honoured(b).includes(parsed.kind)).map((b) => b.name);
+    diags.push(
+      error(fits.length ? `Placement ${scheme} does not fit the ${backend.name} backend` : `Placement ${scheme} is not supported by this sbx yet`, {
+        ...(p.placementAt ? { range: p.placementAt } : {}),
+        address: "placement",
+        detail: fits.length
+          ? `Profile ${p.id} places the sandbox at \`${p.placement}', which only the ${fits.join(", ")} backend${fits.length > 1 ? "s" : ""} can reach. Set backend = "${fits[0]}", or remove \`placement' to run here.`
+          : `Profile ${p.id} places the sandbox at \`${p.placement}', but this sbx runs ${backend.name} sandboxes on this machine only. Remove \`placement' (or set it to "local") to run here; sbx will not run it locally in its place.`,
+      }),
+    );
+  }
+  return diags;
 }
 
 export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResult {
@@ -43,6 +67,7 @@ export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResu
     diags.push(error(`Unknown backend \`${name}'`, { range: where(config.infraMerged, ["sandbox", "backend"], file), detail: `Known backends: ${[...BACKENDS.keys()].join(", ")}.` }));
     return { resources: [], diags, urls: [], env: {}, texts: new Map() };
   }
+  diags.push(...placementProblems(config, backend));
   const built = backend.build(config, ctx, ports);
   return { ...built, diags: [...diags, ...built.diags], resources: [...built.resources].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)) };
 }

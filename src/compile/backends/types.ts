@@ -3,6 +3,7 @@
 import type { Diagnostic } from "../diagnostics.js";
 import type { ResolvedConfig, SourceReader } from "../config.js";
 import type { Resource } from "../../kinds/spec.js";
+import type { PlacementKind } from "../placement.js";
 
 export interface Roots {
   worktree: string;
@@ -41,5 +42,7 @@ export interface BuildResult {
 
 export interface Backend {
   readonly name: string;
+  /** The placements this backend honours (default: only "local"); any other is a located error. */
+  readonly placements?: readonly PlacementKind[];
   build(config: ResolvedConfig, ctx: BuildContext, ports: Record<string, number>): BuildResult;
 }

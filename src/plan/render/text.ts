@@ -94,7 +94,7 @@ function heading(plan: Plan, opts: RenderOptions): string[] {
     out.push(`Warning: this plan has format ${plan.format_version}; this sbx renders ${PLAN_FORMAT_VERSION}. Output may be incomplete.`, "");
   const slotNote = plan.slot.status === "to-claim" ? ` (slot ${plan.slot.number} will be claimed)` : plan.slot.status === "held" ? ` (slot ${plan.slot.number})` : "";
   out.push(opts.title ?? `Sandbox ${plan.instance.id}: project ${plan.instance.project}, backend ${plan.instance.backend}${slotNote}`);
-  for (const p of plan.profiles) out.push(`Profile ${p.id}@${p.version} (${p.hash}) from ${p.file}`);
+  for (const p of plan.profiles) out.push(`Profile ${p.id}@${p.version} (${p.hash}) from ${p.file}${p.built_from !== undefined ? `; this sandbox was built from ${p.id}@${p.built_from}` : ""}`);
   out.push("");
   return out;
 }
