@@ -87,6 +87,10 @@ function at(f: LoadedFile, p: OptionPath): SourceRange {
   return { file: f.file, start: f.valuePos.get(pathKey(p)) ?? f.keyPos.get(pathKey(p)) ?? { line: 1, col: 1 } };
 }
 
+function keyAt(f: LoadedFile, p: OptionPath): SourceRange {
+  return { file: f.file, start: f.keyPos.get(pathKey(p)) ?? { line: 1, col: 1 } };
+}
+
 /** Parse the host configuration; every problem is a located diagnostic and the defaults stand in. */
 export function parseHostConfig(shown: string, text: string | undefined): { config: HostConfig; diags: Diagnostic[] } {
   const config: HostConfig = { events: { ...DEFAULT_HOST_CONFIG.events }, serve: { ...DEFAULT_HOST_CONFIG.serve } };
@@ -99,14 +103,14 @@ export function parseHostConfig(shown: string, text: string | undefined): { conf
     const keys = (KEYS as Record<string, Record<string, { field: string; check: Check }>>)[table];
     if (!keys || typeof raw !== "object" || Array.isArray(raw)) {
       const hint = didYouMean(table, Object.keys(KEYS));
-      diags.push(error(`Unknown table \`${table}' in the host configuration`, { range: at(f, [table]), detail: `${shown} has [events] and [serve].${hint ? ` Did you mean [${hint}]?` : ""}` }));
+      diags.push(error(`Unknown table \`${table}' in the host configuration`, { range: keyAt(f, [table]), detail: `${shown} has [events] and [serve].${hint ? ` Did you mean [${hint}]?` : ""}` }));
       continue;
     }
     for (const [key, v] of Object.entries(raw)) {
       const spec = keys[key];
       if (!spec) {
         const hint = didYouMean(key, Object.keys(keys));
-        diags.push(error(`Unknown option \`${table}.${key}'`, { range: at(f, [table, key]), detail: `[${table}] has ${Object.keys(keys).join(", ")}.${hint ? ` Did you mean \`${hint}'?` : ""}` }));
+        diags.push(error(`Unknown option \`${table}.${key}'`, { range: keyAt(f, [table, key]), detail: `[${table}] has ${Object.keys(keys).join(", ")}.${hint ? ` Did you mean \`${hint}'?` : ""}` }));
         continue;
       }
       const r = spec.check(v, at(f, [table, key]), `${table}.${key}`);
