@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { execaSync } from "execa";
 import { timeLeft } from "../compile/duration.js";
-import { currentHash, removeOwned, writeOwned, type OwnedFileOutput } from "../kinds/owned-file.js";
+import { removeOwned, writeOwned, type OwnedFileOutput } from "../kinds/owned-file.js";
 import { writeAtomic } from "./atomic.js";
 import type { Instance } from "./project.js";
 import type { SlotClaim } from "./registry.js";
@@ -135,7 +135,11 @@ export async function withdrawReachability(inst: Instance): Promise<string | und
   const prior = readOwned(inst);
   if (!prior) return undefined;
   const file = path.join(inst.paths.worktree, WORKTREE_FILE);
-  // A destroy is not a user's edit: if the file still holds an older write of ours, it is ours.
+  if (!fs.existsSync(inst.paths.worktree)) {
+    // gc: the worktree is gone, and with it the file; never recreate a directory to put one back.
+    fs.rmSync(ownedRecord(inst), { force: true });
+    return undefined;
+  }
   const kept = (await removeOwned(inst.ctx, file, prior)).kept;
   if (!kept && prior.createdDir) removeEmptyDir(path.dirname(file));
   fs.rmSync(ownedRecord(inst), { force: true });
@@ -175,10 +179,4 @@ function excludeFromGit(worktree: string): void {
   if (text.split("\n").some((l) => l.trim() === EXCLUDE_LINE)) return;
   fs.mkdirSync(path.dirname(exclude), { recursive: true });
   fs.appendFileSync(exclude, `${text && !text.endsWith("\n") ? "\n" : ""}# sbx: the sandbox's reachability file (sbx status --json)\n${EXCLUDE_LINE}\n`);
-}
-
-/** Whether the worktree copy still holds what sbx last wrote (tests, status). */
-export async function worktreeCopyIsOurs(inst: Instance): Promise<boolean> {
-  const prior = readOwned(inst);
-  return !!prior && (await currentHash(inst.ctx, path.join(inst.paths.worktree, WORKTREE_FILE))) === prior.hash;
 }

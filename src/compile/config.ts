@@ -171,7 +171,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
   if (!found && !opts.profile) {
     diags.push(
       error("No infra.toml found", {
-        detail: `Looked in ${displayPath(paths, paths.cwd)} and its parents up to the git top level for infra.toml or .devops-ai/infra.toml. Create one (see examples/quickstart/infra.toml) or run sbx with -C DIR.`,
+        detail: `Looked in ${displayPath(paths, paths.cwd)} and its parents up to the git top level for infra.toml or .devops-ai/infra.toml. Create one (see examples/quickstart/infra.toml), run sbx with -C DIR, or make the sandbox from a profile alone: --profile NAME (\`sbx profiles list' shows them).`,
       }),
     );
     return { diags, texts };

@@ -74,8 +74,11 @@ export async function expireCommand(g: GlobalOptions, flags: { apply?: boolean; 
     if (flags.json) out(JSON.stringify({ expired }, null, 2));
     else if (!expired.length) out("No expired sandboxes.");
     else {
-      out(`${"INSTANCE".padEnd(28)} ${"SLOT".padEnd(5)} ${"EXPIRED".padEnd(26)} WORKTREE`);
-      for (const e of expired) out(`${e.id.padEnd(28)} ${String(e.slot ?? "-").padEnd(5)} ${`${e.expires_at} (${e.overdue} ago)`.padEnd(26)} ${e.worktree}`);
+      const when = (e: (typeof expired)[number]) => `${e.expires_at} (${e.overdue} ago)`;
+      const wi = Math.max(8, ...expired.map((e) => e.id.length));
+      const we = Math.max(7, ...expired.map((e) => when(e).length));
+      out(`${"INSTANCE".padEnd(wi)}  ${"SLOT".padEnd(4)}  ${"EXPIRED".padEnd(we)}  WORKTREE`);
+      for (const e of expired) out(`${e.id.padEnd(wi)}  ${String(e.slot ?? "-").padEnd(4)}  ${when(e).padEnd(we)}  ${e.worktree}`);
       out("\nRun `sbx expire --apply` to destroy them.");
     }
     return;
