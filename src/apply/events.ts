@@ -30,6 +30,8 @@ export interface EventBody {
 
 /** At most this many undelivered events are kept for later (the oldest go first). */
 const OUTBOX_LIMIT = 1000;
+/** Sent again per new event, so a long backlog never opens a thousand connections at once. */
+const OUTBOX_BATCH = 50;
 
 interface Delivery {
   line: string;
@@ -87,9 +89,11 @@ function claimOutbox(home: string): string[] {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw e;
   }
-  const lines = fs.readFileSync(claimed, "utf8").split("\n").filter((l) => l.trim() !== "");
+  const lines = fs.readFileSync(claimed, "utf8").split("\n").filter((l) => l.trim() !== "").slice(-OUTBOX_LIMIT);
+  const rest = lines.slice(OUTBOX_BATCH);
+  if (rest.length) fs.appendFileSync(file, rest.join("\n") + "\n", { mode: 0o600 });
   fs.rmSync(claimed, { force: true });
-  return lines.slice(-OUTBOX_LIMIT);
+  return lines.slice(0, OUTBOX_BATCH);
 }
 
 function park(d: Delivery, home: string): void {

@@ -72,6 +72,14 @@ test("--profile NAME --input creates a working sandbox from a profile alone; lat
   const again = await sbx(["plan", "--detailed-exitcode"], { cwd: dir, home });
   assert.is(again.code, 0, again.stderr + again.stdout);
   assert.match(again.stdout, "No changes.");
+  // A new version of the profile: the plan says what the sandbox was built from.
+  const file = path.join(home, "profiles", "tiny.toml");
+  fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("version = 3", "version = 4"));
+  const bumped = await sbx(["plan"], { cwd: dir, home });
+  assert.match(bumped.stdout, "Profile tiny-web@4 (");
+  assert.match(bumped.stdout, "; this sandbox was built from tiny-web@3");
+  assert.is((await sbx(["apply", "--auto-approve"], { cwd: dir, home })).code, 0);
+  assert.not.match((await sbx(["plan"], { cwd: dir, home })).stdout, "built from");
   const changed = await sbx(["plan", "--input", "greeting=other"], { cwd: dir, home });
   assert.match(changed.stdout, '~ "NAME"');
   assert.match(changed.stdout, '"hello-from-input" -> "other"');

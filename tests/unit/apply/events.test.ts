@@ -164,6 +164,22 @@ test("no secret value in the file or the POST body", async () => {
   }
 });
 
+test("a long backlog goes out 50 at a time, one batch with each new event", async () => {
+  const rx = await receiver();
+  try {
+    const home = homeFor(rx.url);
+    const backlog = Array.from({ length: 120 }, (_, i) => JSON.stringify({ id: `old-${i}`, event: "destroyed", instance: "b" }));
+    fs.writeFileSync(path.join(home, "events-outbox.jsonl"), backlog.join("\n") + "\n");
+    appendEvent(home, { event: "ready", instance: "b" });
+    await drainEvents();
+    assert.is(rx.bodies.length, 51);
+    assert.is(lines(home, "events-outbox.jsonl").length, 70);
+    assert.ok(rx.bodies.some((b) => b.includes('"old-0"')), "oldest first");
+  } finally {
+    await rx.close();
+  }
+});
+
 test("no events.url: only the file, nothing to wait for", async () => {
   const home = newHome();
   resetEventSinks();
