@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { execaSync } from "execa";
 import { timeLeft } from "../compile/duration.js";
 import { removeOwned, writeOwned, type OwnedFileOutput } from "../kinds/owned-file.js";
+import { DriverError } from "../kinds/driver.js";
 import { writeAtomic } from "./atomic.js";
 import type { Instance } from "./project.js";
 import type { SlotClaim } from "./registry.js";
@@ -104,30 +105,40 @@ export function readReachability(inst: Instance, claim: SlotClaim | undefined): 
   return { ...doc, status: claim?.status ?? "no slot", expires_at: expires, time_left: expires ? timeLeft(expires) : null };
 }
 
-/** Write both copies. A worktree that is gone gets none (gc's case). */
-export async function publishReachability(inst: Instance, doc: Reachability): Promise<void> {
+/**
+ * Write both copies. A worktree that is gone gets none (gc's case). A worktree copy that
+ * cannot be written (`.sbx` is a file, a read-only checkout) is reported, not fatal: the
+ * sandbox runs, and status and the API still have the state dir's copy.
+ */
+export async function publishReachability(inst: Instance, doc: Reachability): Promise<{ problem?: string }> {
   const text = JSON.stringify(doc, null, 2) + "\n";
   writeAtomic(stateFile(inst), text);
-  if (!fs.existsSync(inst.paths.worktree)) return;
+  if (!fs.existsSync(inst.paths.worktree)) return {};
   const file = path.join(inst.paths.worktree, WORKTREE_FILE);
   const prior = readOwned(inst);
   const dir = path.dirname(file);
   const createdDir = prior?.createdDir === true || !fs.existsSync(dir);
-  const written = await writeOwned(inst.ctx, { file, data: text, mode: 0o644, ...(prior ? { prior } : {}) });
-  writeAtomic(ownedRecord(inst), JSON.stringify({ ...written, createdDir }) + "\n");
-  excludeFromGit(inst.paths.worktree);
+  try {
+    const written = await writeOwned(inst.ctx, { file, data: text, mode: 0o644, ...(prior ? { prior } : {}) });
+    writeAtomic(ownedRecord(inst), JSON.stringify({ ...written, createdDir }) + "\n");
+    excludeFromGit(inst.paths.worktree);
+  } catch (e) {
+    if (e instanceof DriverError || (e as NodeJS.ErrnoException).code) return { problem: `${file} could not be written (${(e as Error).message}); \`sbx status --json' has the same document.` };
+    throw e;
+  }
+  return {};
 }
 
 /** Move the expiry in both copies (extend-ttl), if they exist. */
-export async function updateExpiry(inst: Instance, expiresAt: string | null): Promise<void> {
+export async function updateExpiry(inst: Instance, expiresAt: string | null): Promise<{ problem?: string }> {
   let doc: Reachability;
   try {
     doc = JSON.parse(fs.readFileSync(stateFile(inst), "utf8")) as Reachability;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT" || e instanceof SyntaxError) return; // nothing published yet: the next apply writes it
+    if ((e as NodeJS.ErrnoException).code === "ENOENT" || e instanceof SyntaxError) return {}; // nothing published yet: the next apply writes it
     throw e;
   }
-  await publishReachability(inst, { ...doc, expires_at: expiresAt, updated_at: new Date().toISOString() });
+  return publishReachability(inst, { ...doc, expires_at: expiresAt, updated_at: new Date().toISOString() });
 }
 
 /** Remove the worktree copy (restoring a file that was there before sbx, keeping one edited since). Returns what was kept. */

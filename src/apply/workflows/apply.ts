@@ -3,7 +3,7 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { error, hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
+import { error, hasErrors, warning, type Diagnostic } from "../../compile/diagnostics.js";
 import { portSpecs, slotRange, usableSlots } from "../../compile/ports.js";
 import { KINDS } from "../../kinds/index.js";
 import { hasChanges, planErrors, type Plan } from "../../plan/model.js";
@@ -74,7 +74,8 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
         state.instance = meta;
         p.store.commit(state);
       }
-      await publish(p, state, plan, false);
+      const published = await publish(p, state, plan, false);
+      return { diags: published.diags, plan };
     }
     return { diags: [], plan };
   }
@@ -121,7 +122,8 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   if (!failed) {
     await setClaimStatus(home, p.id, "running", p.opts.command);
     // Ready: every process answered its probe and the health gate (if any) passed.
-    const doc = await publish(p, state, plan, true);
+    const { doc, diags: published } = await publish(p, state, plan, true);
+    diags.push(...published);
     appendEvent(home, { event: "ready", instance: p.id, project: p.project, worktree: p.paths.worktree, slot: plan.slot.number, urls: doc.urls, ports: doc.ports, expires_at: doc.expires_at });
   }
   return { diags, plan, result };
@@ -147,10 +149,11 @@ export function placementOf(p: Project): string {
 }
 
 /** Write the reachability document (only when something in it changed, unless `always`). */
-async function publish(p: Project, state: InstanceState, plan: Plan, always: boolean): Promise<Reachability> {
+async function publish(p: Project, state: InstanceState, plan: Plan, always: boolean): Promise<{ doc: Reachability; diags: Diagnostic[] }> {
   const doc = buildReachability({ inst: p, state, claim: claimOf(p.opts.home, p.id), urls: plan.outputs.urls, placement: placementOf(p) });
   const old = readReachability(p, claimOf(p.opts.home, p.id));
   const same = old && JSON.stringify({ ...old, updated_at: "", time_left: null }) === JSON.stringify({ ...doc, updated_at: "", time_left: null });
-  if (always || !same || !fs.existsSync(path.join(p.paths.worktree, WORKTREE_FILE))) await publishReachability(p, doc);
-  return doc;
+  if (!always && same && fs.existsSync(path.join(p.paths.worktree, WORKTREE_FILE))) return { doc, diags: [] };
+  const { problem } = await publishReachability(p, doc);
+  return { doc, diags: problem ? [warning("Reachability file not written", { detail: problem })] : [] };
 }

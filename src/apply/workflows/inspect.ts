@@ -1,6 +1,6 @@
 // Read-mostly workflows over host state: status, list, env, logs, extend-ttl.
 
-import { error, type Diagnostic } from "../../compile/diagnostics.js";
+import { error, warning, type Diagnostic } from "../../compile/diagnostics.js";
 import { parseDuration, timeLeft } from "../../compile/duration.js";
 import { hasLogs, hasStatus, type ResourceStatus } from "../../kinds/driver.js";
 import { KINDS } from "../../kinds/index.js";
@@ -129,8 +129,8 @@ export async function extendTtl(inst: Instance, duration: string, opts: { lockTi
   try {
     if (!claimOf(inst.opts.home, inst.id)) return { diags: [error(`No sandbox for ${inst.paths.worktree}`, { code: "usage", detail: "Run `sbx apply` first." })] };
     const at = await setExpiry(inst.opts.home, inst.id, new Date(Date.now() + ms).toISOString(), inst.opts.command);
-    await updateExpiry(inst, at);
-    return { expiresAt: at ?? undefined, diags: [] };
+    const { problem } = await updateExpiry(inst, at);
+    return { expiresAt: at ?? undefined, diags: problem ? [warning("Reachability file not written", { detail: problem })] : [] };
   } finally {
     lock.release();
   }

@@ -89,4 +89,5 @@ export async function extendTtlCommand(g: GlobalOptions, duration: string, flags
   const r = await extendTtl(inst, duration, { lockTimeoutMs: durationFlag("--lock-timeout", flags.lockTimeout, 0) });
   if (!r.expiresAt) return finish(r.diags);
   out(`Sandbox ${inst.id} now expires at ${r.expiresAt}.`);
+  finish(r.diags);
 }
