@@ -48,7 +48,7 @@ export async function planCommand(g: GlobalOptions, flags: PlanFlags): Promise<v
   printPlan(plan, flags);
   if (flags.out) {
     fs.writeFileSync(flags.out, serializePlan(plan), { mode: 0o600 });
-    if (!flags.json && !flags.markdown) out(`\nSaved the plan to: ${flags.out}\n\nTo perform exactly these actions, run the following command to apply:\n    sbx apply ${JSON.stringify(flags.out)}`);
+    if (!flags.json && !flags.markdown) out(`\nSaved the plan to: ${flags.out}\n\nTo perform exactly these actions, run the following command to apply:\n    sbx apply ${profileFlagsOf(flags)}${JSON.stringify(flags.out)}`);
   }
   finish(plan.diagnostics, made.texts);
   if (flags.detailedExitcode && hasChanges(plan)) throw new Exit(2);
@@ -71,4 +71,10 @@ export function showCommand(file: string, flags: ShowFlags): void {
   const plan = readPlan(file);
   printPlan(plan, flags);
   finish(planErrors(plan));
+}
+
+/** The --profile and --input flags a saved plan must be applied with (quoted for a shell). */
+function profileFlagsOf(flags: ProfileFlags): string {
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return [...(flags.profile ? ["--profile", flags.profile] : []), ...(flags.input ?? []).flatMap((i) => ["--input", i])].map((s) => `${q(s)} `).join("");
 }
