@@ -17,4 +17,4 @@ await build({
   define: { __SBX_VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
 });
 chmodSync("dist/sbx.mjs", 0o755);
-console.log("built dist/sbx.mjs");
+console.error("built dist/sbx.mjs"); // stderr: keeps `npm pack --json` (prepack builds) parseable

@@ -16,7 +16,11 @@ export interface SlotClaim {
   ports: Record<string, number>;
   claimed_at: string;
   expires_at: string | null;
-  status: "provisioning" | "running";
+  /**
+   * provisioning: claimed, the first apply is running; running: the last apply completed;
+   * incomplete: the last apply failed or was interrupted (`sbx apply` continues it).
+   */
+  status: "provisioning" | "running" | "incomplete";
 }
 
 export interface Registry {
@@ -54,8 +58,14 @@ export function findClaim(r: Registry, instance: string): SlotClaim | undefined 
   return Object.values(r.slots).find((c) => c.instance === instance);
 }
 
-async function withRegistry<T>(home: string, command: string, fn: (r: Registry) => Promise<{ result: T; write: boolean }>): Promise<T> {
-  const release = await acquireLock(hostPaths.registryLock(home), { what: "The slot registry", command, timeoutMs: 60_000 });
+/** Who changes the registry: the command (recorded with the lock) and where warnings go. */
+export interface RegistryCaller {
+  command: string;
+  log(line: string): void;
+}
+
+async function withRegistry<T>(home: string, who: RegistryCaller, fn: (r: Registry) => Promise<{ result: T; write: boolean }>): Promise<T> {
+  const release = await acquireLock(hostPaths.registryLock(home), { what: "The slot registry", command: who.command, timeoutMs: 60_000, warn: (m) => who.log(`Warning: ${m}`) });
   try {
     const { registry, warning, corrupt } = readRegistry(home);
     if (corrupt) throw new RegistryError(warning!);
@@ -74,7 +84,7 @@ export interface ClaimRequest {
   worktree: string;
   specs: readonly PortSpec[];
   range: { min: number; max: number };
-  command: string;
+  who: RegistryCaller;
 }
 
 async function allFree(ports: Record<string, number>): Promise<{ ok: boolean; busy: string[] }> {
@@ -84,7 +94,7 @@ async function allFree(ports: Record<string, number>): Promise<{ ok: boolean; bu
 }
 
 /** First slot in range not claimed and whose ports all bind; no lock, no write (for plans). */
-export async function predictSlot(req: Omit<ClaimRequest, "command">): Promise<number | undefined> {
+export async function predictSlot(req: Omit<ClaimRequest, "who">): Promise<number | undefined> {
   const { registry } = readRegistry(req.home);
   const held = findClaim(registry, req.instance);
   if (held) return held.slot;
@@ -105,7 +115,7 @@ export interface ClaimResult {
 
 /** Claim a slot (or return the one this instance holds). Skips slots with busy ports, like kinfra. */
 export async function claimSlot(req: ClaimRequest): Promise<ClaimResult> {
-  return withRegistry<ClaimResult>(req.home, req.command, async (r) => {
+  return withRegistry<ClaimResult>(req.home, req.who, async (r) => {
     const held = findClaim(r, req.instance);
     if (held) {
       const ports = portsForSlot(req.specs, held.slot);
@@ -139,16 +149,16 @@ export async function claimSlot(req: ClaimRequest): Promise<ClaimResult> {
   });
 }
 
-export async function setClaimStatus(home: string, instance: string, status: SlotClaim["status"], command: string): Promise<void> {
-  await withRegistry(home, command, async (r) => {
+export async function setClaimStatus(home: string, instance: string, status: SlotClaim["status"], who: RegistryCaller): Promise<void> {
+  await withRegistry(home, who, async (r) => {
     const c = findClaim(r, instance);
     if (c && c.status !== status) c.status = status;
     return { result: undefined, write: !!c };
   });
 }
 
-export async function releaseSlot(home: string, instance: string, command: string): Promise<SlotClaim | undefined> {
-  return withRegistry(home, command, async (r) => {
+export async function releaseSlot(home: string, instance: string, who: RegistryCaller): Promise<SlotClaim | undefined> {
+  return withRegistry(home, who, async (r) => {
     const c = findClaim(r, instance);
     if (c) delete r.slots[String(c.slot)];
     return { result: c, write: !!c };
@@ -156,8 +166,8 @@ export async function releaseSlot(home: string, instance: string, command: strin
 }
 
 /** Set (or clear) the expiry of this instance's claim; returns what was recorded. */
-export async function setExpiry(home: string, instance: string, expiresAt: string | null, command: string): Promise<string | null> {
-  return withRegistry(home, command, async (r) => {
+export async function setExpiry(home: string, instance: string, expiresAt: string | null, who: RegistryCaller): Promise<string | null> {
+  return withRegistry(home, who, async (r) => {
     const c = findClaim(r, instance);
     if (c) c.expires_at = expiresAt;
     return { result: c ? expiresAt : null, write: !!c };

@@ -1,16 +1,18 @@
 // sbx command line: parses arguments and hands each command to its workflow.
 
+import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { drainEvents, knownFailure, supervise } from "../apply/index.js";
 import { exitCodeFor } from "../compile/diagnostics.js";
 import { SBX_VERSION } from "../version.js";
-import { disableColour, err, Exit, printDiagnostics } from "./output.js";
-import type { GlobalOptions } from "./common.js";
+import { disableColour, err, Exit, out, printDiagnostics, watchClosedPipes } from "./output.js";
+import { enterDirectory, type GlobalOptions } from "./common.js";
 import { applyCommand } from "./commands/apply.js";
 import { destroyCommand } from "./commands/destroy.js";
 import { diffCommand } from "./commands/diff.js";
 import { planCommand, showCommand } from "./commands/plan.js";
 import { compileCommand, explainCommand, validateCommand } from "./commands/config.js";
+import { execCommand, sshCommand } from "./commands/ssh.js";
 import { envCommand, extendTtlCommand, gcCommand, listCommand, logsCommand, statusCommand } from "./commands/inspect.js";
 import { expireCommand, profilesListCommand, profilesShowCommand, reachabilityCommand, recreateCommand } from "./commands/service.js";
 import { serveCommand } from "./commands/serve.js";
@@ -39,9 +41,10 @@ export function buildProgram(): Command {
     .option("--set <option=value>", "override an option at force priority (repeatable)", collect)
     .option("--no-color", "no colour in output (also NO_COLOR=1)")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => out(s), writeErr: (s) => err(s) })
     .hook("preAction", (cmd) => {
       if (cmd.opts<{ color?: boolean }>().color === false) disableColour();
+      enterDirectory(cmd.opts<GlobalOptions>().dir);
     });
   const g = (): GlobalOptions => program.opts<GlobalOptions>();
   const lock = (c: Command) => c.option("--lock-timeout <duration>", "wait this long for a held lock (e.g. 30s)");
@@ -86,6 +89,14 @@ export function buildProgram(): Command {
     .option("-f, --follow", "keep printing new lines")
     .option("-n, --tail <n>", "lines per service (default 100)")
     .action(async (service, flags) => logsCommand(g(), service, flags));
+  program
+    .command("ssh [args...]")
+    .description("ssh into the agent's microVM, in /workspace (args after -- go to ssh: sbx ssh -- -L 8080:localhost:8080)")
+    .action(async (args: string[] | undefined) => sshCommand(g(), args ?? []));
+  program
+    .command("exec <command...>")
+    .description("run a command in the agent's microVM, in /workspace: sbx exec -- CMD [ARGS...]")
+    .action(async (cmd: string[]) => execCommand(g(), cmd));
   program.command("validate").description("check the configuration: everything plan checks without host state").action(() => validateCommand(g()));
   program.command("explain <option>").description("show an option's type, value and every definition").action((o) => explainCommand(g(), o));
   program
@@ -137,6 +148,8 @@ export async function main(argv: string[]): Promise<number> {
     supervise(argv.slice(3));
     return -1;
   }
+  // Relative paths in the environment mean the directory sbx was started in, even after -C.
+  for (const k of ["SBX_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"]) if (process.env[k]) process.env[k] = path.resolve(process.env[k]!);
   try {
     await buildProgram().parseAsync(normaliseArgv(argv));
     return 0;
@@ -162,11 +175,7 @@ function failureCode(e: unknown): number {
 }
 
 // A closed stdout (`sbx status | head -1`) ends the command quietly.
-for (const stream of [process.stdout, process.stderr])
-  stream.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw e;
-  });
+watchClosedPipes();
 
 const code = await main(process.argv);
 if (code >= 0) process.exitCode = code;

@@ -4,10 +4,12 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { parse as parseToml } from "smol-toml";
+import { chooseBackend, directoryNameLayer, ignoredAgentSettings, projectNameLayer, USER_AGENT_FILE, AGENT_BACKENDS } from "./agent.js";
 import { error, hasErrors, type Diagnostic, type SourceRange } from "./diagnostics.js";
 import { loadToml, type LoadedFile, type TomlTable, type TomlValue } from "./load.js";
 import { mergeLayers, type Layer, type Merged } from "./merge.js";
 import { parsePath, pathKey, type OptionPath } from "./path.js";
+import { parsePlacement } from "./placement.js";
 import { LAYER_PRIORITY, DEFAULT, OPTION_DEFAULT } from "./priority.js";
 import { declaredInputs, profileProblems, profileSearchDirs, resolveInputs, type InputDecl } from "./profiles.js";
 import { portSpecs, portsForSlot, slotRange, usableSlots } from "./ports.js";
@@ -53,7 +55,8 @@ export interface ProfileRef {
 }
 
 export interface ConfigFile {
-  role: "infra" | "agent" | "local" | "profile";
+  /** `user`: $XDG_CONFIG_HOME/keystone/agent.toml, the user's agent defaults. */
+  role: "infra" | "agent" | "local" | "profile" | "user";
   file: string;
   hash: string;
 }
@@ -67,10 +70,14 @@ export interface ResolvedConfig {
   agentMerged?: Merged;
   profiles: ProfileRef[];
   files: ConfigFile[];
-  /** Absolute directory holding infra.toml (or .devops-ai/); the worktree top for a profile alone. */
+  /** Absolute directory holding infra.toml (or .devops-ai/), or agent.toml when it is alone; the worktree top for a profile alone. */
   configDir: string;
   /** `${inputs.NAME}`: every declared input, given or defaulted. */
   inputs: Record<string, string>;
+  /** The backend that runs the sandbox (sandbox.backend, agent.toml's [backend] type, or the default). */
+  backend: string;
+  /** Where the backend was chosen, when a file chose it. */
+  backendFrom?: SourceRange;
   texts: Map<string, string>;
 }
 
@@ -107,14 +114,15 @@ export function displayPath(paths: ProjectPaths, abs: string): string {
 
 const INFRA_NAMES = ["infra.toml", ".devops-ai/infra.toml"];
 
-/** Walk from cwd up to the worktree top for the first directory with an infra.toml. */
-export function findConfigDir(paths: ProjectPaths, reader: SourceReader): { dir: string; infraFile: string } | undefined {
+/** Walk from cwd up to the worktree top for the first directory with an infra.toml, or else an agent.toml. */
+export function findConfigDir(paths: ProjectPaths, reader: SourceReader): { dir: string; infraFile?: string } | undefined {
   let dir = paths.cwd;
   for (let i = 0; i < 64; i++) {
     for (const name of INFRA_NAMES) {
       const f = path.join(dir, name);
       if (reader.read(f) !== undefined) return { dir, infraFile: f };
     }
+    if (reader.read(path.join(dir, "agent.toml")) !== undefined) return { dir };
     if (dir === paths.worktree || path.dirname(dir) === dir) break;
     dir = path.dirname(dir);
   }
@@ -170,8 +178,8 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
   const found = findConfigDir(paths, reader);
   if (!found && !opts.profile) {
     diags.push(
-      error("No infra.toml found", {
-        detail: `Looked in ${displayPath(paths, paths.cwd)} and its parents up to the git top level for infra.toml or .devops-ai/infra.toml. Create one (see examples/quickstart/infra.toml), run sbx with -C DIR, or make the sandbox from a profile alone: --profile NAME (\`sbx profiles list' shows them).`,
+      error("No infra.toml or agent.toml found", {
+        detail: `Looked in ${displayPath(paths, paths.cwd)} and its parents up to the git top level for infra.toml, .devops-ai/infra.toml or agent.toml. Create one (see examples/quickstart/infra.toml, or README "Agent sandboxes" for agent.toml), run sbx with -C DIR, or make the sandbox from a profile alone: --profile NAME (\`sbx profiles list' shows them).`,
       }),
     );
     return { diags, texts };
@@ -188,13 +196,13 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     return r.value;
   };
 
-  // With no infra.toml, `--profile` alone describes the sandbox, rooted at the worktree top.
+  // With neither infra.toml nor agent.toml, `--profile` alone describes the sandbox, rooted at the worktree top.
   const configDir = found?.dir ?? paths.worktree;
-  const infraFile = found ? load(found.infraFile, "infra") : undefined;
-  const baseDir = found ? path.dirname(found.infraFile) : configDir;
+  const infraFile = found?.infraFile ? load(found.infraFile, "infra") : undefined;
+  const baseDir = found?.infraFile ? path.dirname(found.infraFile) : configDir;
   const localFile = found ? load(path.join(baseDir, "infra.local.toml"), "local") : undefined;
   const agentFile = found ? load(path.join(baseDir, "agent.toml"), "agent") : undefined;
-  if (found && !infraFile) return { diags, texts };
+  if (found && (found.infraFile ? !infraFile : !agentFile)) return { diags, texts };
 
   // Profiles: `profile = "x"`, `[sandbox] profile = "x"` or `extends = [...]`, in any project file; then --profile.
   const profileNames: { name: string; range?: SourceRange }[] = [];
@@ -251,6 +259,9 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
       // Profile-level fields are defaults for the matching infra options.
       const synth: TomlTable = {};
       if (typeof p.backend === "string") synth.sandbox = { backend: p.backend };
+      // A swarm placement (swarm://, the local engine's swarm) runs the compose file as a Swarm stack.
+      const swarmPlacement = typeof p.backend !== "string" && typeof p.placement === "string" && parsePlacement(p.placement).value?.kind === "swarm";
+      if (swarmPlacement) synth.sandbox = { backend: "swarm" };
       if (typeof p.ttl === "string") synth.sandbox = { ...((synth.sandbox as TomlTable) ?? {}), ttl: p.ttl };
       if (Object.keys(synth).length)
         profileInfraLayers.push({
@@ -258,8 +269,8 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
           file: pf.file,
           priority: DEFAULT,
           value: synth,
-          keyPos: (q) => pf.keyPos.get(pathKey([q[q.length - 1]!])),
-          valuePos: (q) => pf.valuePos.get(pathKey([q[q.length - 1]!])),
+          keyPos: (q) => pf.keyPos.get(pathKey([swarmPlacement && q[q.length - 1] === "backend" ? "placement" : q[q.length - 1]!])),
+          valuePos: (q) => pf.valuePos.get(pathKey([swarmPlacement && q[q.length - 1] === "backend" ? "placement" : q[q.length - 1]!])),
         });
       if (defaults.infra) profileInfraLayers.push(layerFrom(pf, "profile", ["defaults", "infra"]));
       if (defaults.agent) profileAgentLayers.push(layerFrom(pf, "profile", ["defaults", "agent"]));
@@ -282,7 +293,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     done.add(name);
   };
   for (const { name, range } of profileNames) resolveProfile(name, range);
-  if (!infraFile && !profiles.length) return { diags, texts };
+  if (!found && !profiles.length) return { diags, texts };
   const inputs = resolveInputs(inputDecls, opts.inputs ?? {});
   diags.push(...inputs.diags);
 
@@ -300,28 +311,44 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
   }
 
   const infraLayers: Layer[] = [...profileInfraLayers];
+  // With no infra.toml, the project is named by agent.toml's [project] name, else the directory;
+  // a sandbox from a profile alone is named after the profile.
   if (infraFile) infraLayers.push(layerFrom(infraFile, "project"));
+  else if (found) infraLayers.push(directoryNameLayer(paths.main));
   else infraLayers.push(profileOnlyProject(profiles[profiles.length - 1]!));
+  const agentName = agentFile ? projectNameLayer(agentFile) : undefined;
+  if (agentName) infraLayers.push(agentName);
   if (localFile) infraLayers.push(layerFrom(localFile, "local"));
   infraLayers.push(...infraSets);
-  const mainFile = infraFile?.file ?? profiles[profiles.length - 1]!.file;
+  // The file errors without a position fall back to: infra.toml, agent.toml when it is alone, or the profile.
+  const mainFile = infraFile?.file ?? agentFile?.file ?? profiles[profiles.length - 1]!.file;
   const im = mergeLayers(SCHEMAS.infra, infraLayers);
   diags.push(...im.diags);
   if (!hasErrors(im.diags)) diags.push(...validateMerged("infra", im.merged, mainFile));
+  if (!hasErrors(diags) && typeof (im.merged.value.project as TomlTable | undefined)?.name !== "string")
+    diags.push(error("Missing required option `project.name'", { range: { file: mainFile, start: { line: 1, col: 1 } }, address: "project.name", detail: 'Add a [project] table with `name = ...`. For example:\n  [project]\n  name = "myapp"' }));
 
+  // agent.toml takes part when the repository has one or infra.toml picks an agent backend;
+  // then the user's keystone file supplies defaults below the repository's.
+  const infraBackend = (im.merged.value.sandbox as TomlTable | undefined)?.backend;
+  const agentActive = !!agentFile || AGENT_BACKENDS.some((b) => b === infraBackend);
   let agentMerged: Merged | undefined;
-  if (agentFile || profileAgentLayers.length || agentSets.length) {
+  if (agentActive || profileAgentLayers.length || agentSets.length) {
     const layers = [...profileAgentLayers];
+    const userFile = agentActive && paths.xdgConfig ? load(path.join(paths.xdgConfig, USER_AGENT_FILE), "user") : undefined;
+    if (userFile) layers.push(layerFrom(userFile, "user"));
     if (agentFile) layers.push(layerFrom(agentFile, "project"));
     layers.push(...agentSets);
     const am = mergeLayers(SCHEMAS.agent, layers);
     diags.push(...am.diags);
-    if (!hasErrors(am.diags)) diags.push(...validateMerged("agent", am.merged, agentFile?.file ?? "agent.toml"));
+    if (!hasErrors(am.diags)) diags.push(...validateMerged("agent", am.merged, agentFile?.file ?? userFile?.file ?? "agent.toml"));
     agentMerged = am.merged;
   }
+  const choice = chooseBackend({ infra: im.merged, agent: agentActive ? agentMerged : undefined, repoAgent: !!agentFile, hasServices: Object.keys((im.merged.value.services as TomlTable | undefined) ?? {}).length > 0 });
+  diags.push(...choice.diags);
   // Cross-field rules assume well-typed values: only after the schema passed.
-  if (!hasErrors(diags)) diags.push(...semanticChecks(im.merged, mainFile));
-  if (hasErrors(diags)) return { diags, texts };
+  if (!hasErrors(diags)) diags.push(...semanticChecks(im.merged, mainFile), ...ignoredAgentSettings(choice.name, agentMerged));
+  if (hasErrors(diags)) return { diags: dedupe(diags), texts };
   const infra = im.merged.value as unknown as InfraConfig;
   const secretRefs: Record<string, string> = {};
   for (const p of profiles) Object.assign(secretRefs, p.secretRefs);
@@ -337,9 +364,11 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
       files,
       configDir,
       inputs: inputs.values,
+      backend: choice.name,
+      ...(choice.from ? { backendFrom: choice.from } : {}),
       texts,
     },
-    diags,
+    diags: dedupe(diags),
     texts,
   };
 }
@@ -348,6 +377,17 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
 function profileOnlyProject(p: ProfileRef): Layer {
   const name = p.id.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "") || "sandbox";
   return { kind: "schema-default", file: p.file, priority: OPTION_DEFAULT, value: { project: { name } } };
+}
+
+/** One diagnostic per place and summary (agent.toml's [project] name is checked by both schemas). */
+function dedupe(diags: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diags.filter((d) => {
+    const k = `${d.severity}:${d.range?.file}:${d.range?.start.line}:${d.range?.start.col}:${d.summary}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 /** Cross-field rules the schema cannot express. */

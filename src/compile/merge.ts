@@ -36,12 +36,67 @@ export interface MergedOption {
   highestPriority: number;
 }
 
+export interface Location {
+  file: string;
+  pos: SourcePos;
+}
+
+/**
+ * pathKey -> where a key is (tables included), for errors. Computed on first use: most
+ * commands never point at anything, and positions cost a second parse of every file.
+ */
+export class Locations {
+  private readonly known = new Map<string, Location>();
+  /** Per key: where to look, in layer order; the first that knows wins. */
+  private readonly candidates = new Map<string, (() => Location | undefined)[]>();
+  /** Fill many positions at once (elements of merged lists); they win over candidates. */
+  private readonly providers: (() => void)[] = [];
+
+  candidate(key: string, find: () => Location | undefined): void {
+    const list = this.candidates.get(key);
+    if (list) list.push(find);
+    else this.candidates.set(key, [find]);
+  }
+
+  provider(fill: (set: (key: string, l: Location) => void) => void): void {
+    this.providers.push(() => fill((k, l) => this.known.set(k, l)));
+  }
+
+  get(key: string): Location | undefined {
+    while (this.providers.length) this.providers.shift()!();
+    const hit = this.known.get(key);
+    if (hit) return hit;
+    for (const find of this.candidates.get(key) ?? []) {
+      const l = find();
+      if (l) {
+        this.known.set(key, l);
+        return l;
+      }
+    }
+    return undefined;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+}
+
 export interface Merged {
   value: TomlTable;
   /** pathKey -> merged option (leaves: scalars and lists). */
   options: Map<string, MergedOption>;
   /** pathKey -> first key position seen for that path (tables included), for errors. */
-  keyLocations: Map<string, { file: string; pos: SourcePos }>;
+  keyLocations: Locations;
+}
+
+/** A definition whose line and column are read from its layer only when asked. */
+function lazyDef(base: Omit<Def, "line" | "col">, where: () => SourcePos | undefined): Def {
+  let pos: SourcePos | undefined | null = null;
+  const at = () => (pos === null ? (pos = where()) : pos);
+  return Object.defineProperties({ ...base } as Def, {
+    line: { get: () => at()?.line, enumerable: true },
+    col: { get: () => at()?.col, enumerable: true },
+  });
 }
 
 const WRAPPERS: Record<string, number> = { default: DEFAULT, force: FORCE };
@@ -62,11 +117,23 @@ function unwrap(v: TomlValue, schema: JsonSchema | undefined): { value: TomlValu
   return { value: v };
 }
 
-function collect(root: JsonSchema, layer: Layer, defs: Map<string, { path: OptionPath; defs: Def[] }>, keyLocations: Merged["keyLocations"]): void {
+interface Collected {
+  path: OptionPath;
+  defs: Def[];
+  /** The layer of each definition (same order as defs), for positions inside list elements. */
+  layers: Layer[];
+}
+
+function collect(root: JsonSchema, layer: Layer, defs: Map<string, Collected>, keyLocations: Merged["keyLocations"]): void {
   const visit = (path: OptionPath, v: TomlValue): void => {
-    const kp = layer.keyPos?.(path);
     const k = pathKey(path);
-    if (kp && !keyLocations.has(k)) keyLocations.set(k, { file: layer.file, pos: kp });
+    if (layer.keyPos) {
+      const keyPos = layer.keyPos;
+      keyLocations.candidate(k, () => {
+        const pos = keyPos(path);
+        return pos && { file: layer.file, pos };
+      });
+    }
     const at = schemaAt(root, path);
     const { value, priority } = unwrap(v, at);
     const kind = kindOf(root, at);
@@ -74,15 +141,9 @@ function collect(root: JsonSchema, layer: Layer, defs: Map<string, { path: Optio
       for (const [key, x] of Object.entries(value)) visit([...path, key], x);
       return;
     }
-    if (Array.isArray(value))
-      value.forEach((_, i) => {
-        const ep = layer.keyPos?.([...path, i]);
-        const ek = pathKey([...path, i]);
-        if (ep && !keyLocations.has(ek)) keyLocations.set(ek, { file: layer.file, pos: ep });
-      });
-    const vp = layer.valuePos?.(path) ?? kp;
-    const entry = defs.get(k) ?? { path, defs: [] };
-    entry.defs.push({ value, file: layer.file, line: vp?.line, col: vp?.col, layer: layer.kind, priority: priority ?? layer.priority });
+    const entry = defs.get(k) ?? { path, defs: [], layers: [] };
+    entry.defs.push(lazyDef({ value, file: layer.file, layer: layer.kind, priority: priority ?? layer.priority }, () => layer.valuePos?.(path) ?? layer.keyPos?.(path)));
+    entry.layers.push(layer);
     defs.set(k, entry);
   };
   for (const [key, x] of Object.entries(layer.value)) visit([key], x);
@@ -102,7 +163,34 @@ export function showDef(d: Def): string {
   return `- In \`${loc}' (${d.layer}, priority ${d.priority}): ${showValue(d.value)}`;
 }
 
-function mergeOption(root: JsonSchema, path: OptionPath, all: Def[], diags: Diagnostic[]): MergedOption | undefined {
+/**
+ * Positions inside the elements of a merged list (`[[backend.microvm.shares]]` and its keys),
+ * at their index in the merged value: a list concatenates its definitions, so an element's
+ * index is its index in its own file plus the length of the definitions merged before it.
+ */
+function elementLocations(path: OptionPath, used: readonly { def: Def; layer: Layer }[], keyLocations: Merged["keyLocations"]): void {
+  keyLocations.provider((set) => {
+    let offset = 0;
+    for (const { def, layer } of used) {
+      const items = Array.isArray(def.value) ? def.value : [def.value];
+      items.forEach((item, i) => {
+        const visit = (src: OptionPath, dst: OptionPath, v: TomlValue): void => {
+          const p = layer.keyPos?.(src) ?? layer.valuePos?.(src);
+          if (p) set(pathKey(dst), { file: layer.file, pos: p });
+          if (Array.isArray(v)) v.forEach((x, j) => visit([...src, j], [...dst, j], x));
+          else if (isTable(v)) for (const [key, x] of Object.entries(v)) visit([...src, key], [...dst, key], x);
+        };
+        // A list wrapped in `{ force = [...] }` has its elements one level down.
+        const src = [[...path, i], [...path, "force", i], [...path, "default", i]].find((q) => layer.keyPos?.(q)) ?? [...path, i];
+        visit(src, [...path, offset + i], item);
+      });
+      offset += items.length;
+    }
+  });
+}
+
+function mergeOption(root: JsonSchema, path: OptionPath, entry: Collected, diags: Diagnostic[], keyLocations: Merged["keyLocations"]): MergedOption | undefined {
+  const all = entry.defs;
   const best = Math.min(...all.map((d) => d.priority));
   const kind = kindOf(root, schemaAt(root, path));
   const s = schemaAt(root, path);
@@ -110,6 +198,11 @@ function mergeOption(root: JsonSchema, path: OptionPath, all: Def[], diags: Diag
     // listOf: concatenate every definition in priority order; a forced list replaces the rest.
     const forced = all.filter((d) => d.priority === FORCE && d.layer !== "cli");
     const used = forced.length ? forced : [...all].sort((a, b) => a.priority - b.priority);
+    elementLocations(
+      path,
+      used.map((def) => ({ def, layer: entry.layers[all.indexOf(def)]! })),
+      keyLocations,
+    );
     const value: TomlValue[] = [];
     for (const d of used) {
       if (Array.isArray(d.value)) value.push(...d.value);
@@ -134,6 +227,7 @@ function mergeOption(root: JsonSchema, path: OptionPath, all: Def[], diags: Diag
     );
     return undefined;
   }
+  if (Array.isArray(first.value)) elementLocations(path, [{ def: first, layer: entry.layers[all.indexOf(first)]! }], keyLocations);
   return { path, defs: all, value: first.value, highestPriority: best };
 }
 
@@ -151,15 +245,16 @@ function setAt(root: TomlTable, path: OptionPath, value: TomlValue): void {
 /** Merge layers by the schema's option kinds; conflicts become diagnostics. */
 export function mergeLayers(root: JsonSchema, layers: readonly Layer[]): { merged: Merged; diags: Diagnostic[] } {
   const diags: Diagnostic[] = [];
-  const byPath = new Map<string, { path: OptionPath; defs: Def[] }>();
-  const keyLocations: Merged["keyLocations"] = new Map();
+  const byPath = new Map<string, Collected>();
+  const keyLocations = new Locations();
   for (const layer of layers) collect(root, layer, byPath, keyLocations);
   const value: TomlTable = {};
   const options = new Map<string, MergedOption>();
   const keys = [...byPath.keys()].sort();
   for (const k of keys) {
-    const { path, defs } = byPath.get(k)!;
-    const m = mergeOption(root, path, defs, diags);
+    const entry = byPath.get(k)!;
+    const { path } = entry;
+    const m = mergeOption(root, path, entry, diags, keyLocations);
     if (!m) continue;
     options.set(k, m);
     setAt(value, path, m.value);

@@ -6,7 +6,8 @@ export const USER = 100; // project files (plain definitions)
 export const DEFAULT = 1000; // mkDefault, and profiles
 export const OPTION_DEFAULT = 1500; // schema defaults
 
-export type LayerKind = "profile" | "project" | "local" | "cli" | "schema-default";
+/** `user`: the user's own defaults (~/.config/keystone/agent.toml); `derived`: a value sbx derives (a project name from the directory). */
+export type LayerKind = "profile" | "project" | "local" | "cli" | "schema-default" | "user" | "derived";
 
 export const LAYER_PRIORITY: Record<LayerKind, number> = {
   profile: DEFAULT,
@@ -14,6 +15,8 @@ export const LAYER_PRIORITY: Record<LayerKind, number> = {
   local: LOCAL,
   cli: FORCE,
   "schema-default": OPTION_DEFAULT,
+  user: DEFAULT,
+  derived: OPTION_DEFAULT,
 };
 
 export function priorityName(p: number): string {

@@ -1,6 +1,7 @@
 // The driver contract: how a kind touches the world. Four required operations, plus
 // optional capabilities that callers find by type guard, so the core contract stays small.
 
+import type { Diagnostic } from "../compile/diagnostics.js";
 import type { Observation } from "../plan/model.js";
 import type { Redactor } from "../apply/secrets/redact.js";
 import type { StateResource } from "../apply/state.js";
@@ -105,6 +106,16 @@ export interface PortHolder<A extends object = Record<string, unknown>> {
   holdsPort(ctx: DriverContext, prior: StateResource<A>, port: number): Promise<boolean>;
 }
 
+/**
+ * Checks, before apply changes anything (no slot claim, no state, no file), that this host
+ * can do what the plan asks of this kind; each problem names what the host needs. Called
+ * once per kind with every resource of that kind the plan creates, updates or replaces.
+ */
+export interface Preflight<A extends object = Record<string, unknown>> {
+  preflight(ctx: DriverContext, desired: Resource<A>[]): Promise<Diagnostic[]>;
+}
+
+export const hasPreflight = <A extends object>(d: Driver<A>): d is Driver<A> & Preflight<A> => typeof (d as Partial<Preflight<A>>).preflight === "function";
 export const hasPlanner = <A extends object>(d: Driver<A>): d is Driver<A> & Planner<A> => typeof (d as Partial<Planner<A>>).plan === "function";
 export const hasStatus = <A extends object>(d: Driver<A>): d is Driver<A> & StatusReporter<A> => typeof (d as Partial<StatusReporter<A>>).status === "function";
 export const hasLogs = <A extends object>(d: Driver<A>): d is Driver<A> & LogSource<A> => typeof (d as Partial<LogSource<A>>).logs === "function";

@@ -6,8 +6,12 @@ import { composeKind } from "./compose/index.js";
 import { copyKind } from "./copy/index.js";
 import { fileKind } from "./file/index.js";
 import { healthKind } from "./health/index.js";
+import { microvmKind } from "./microvm/index.js";
+import { nixGuestKind } from "./nix-guest/index.js";
+import { nixHostKind } from "./nix-host/index.js";
 import { processKind } from "./process/index.js";
 import { secretsKind } from "./secrets/index.js";
 import { slotKind } from "./slot/index.js";
+import { swarmKind } from "./swarm/index.js";
 
-export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind] as unknown as Kind<object>[]);
+export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind, nixGuestKind, nixHostKind, microvmKind, swarmKind] as unknown as Kind<object>[]);

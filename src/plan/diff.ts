@@ -4,6 +4,7 @@
 
 import { sensitiveAttrs, type KindSpec, type KindSpecs, type RenderHint, type Resource } from "../kinds/spec.js";
 import type { Action } from "./action.js";
+import { sameValue } from "./canonical.js";
 import type { Observation, ResourceChange } from "./model.js";
 
 export interface PriorResource {
@@ -15,7 +16,8 @@ export interface PriorResource {
   discovered?: boolean;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+// Key order carries no meaning: attributes read back from a saved plan or state are sorted.
+const same = sameValue;
 
 export const KNOWN_AFTER_APPLY = "(known after apply)";
 

@@ -19,9 +19,12 @@ import { diffResources } from "../../src/plan/diff.js";
 import { addWorktree, makeRepo, newHome, ROOT, SERVER_JS } from "../helpers/sbx.js";
 import { freePortBase } from "../helpers/ports.js";
 import { dockerAvailable } from "../helpers/docker.js";
+import { joinSwarm, leaveSwarm } from "../helpers/swarm.js";
+import { standinHost } from "../helpers/nixos-standin.js";
 
 // Unique per run: other checkouts may run this suite against the same Docker engine at once.
 const PROJECT = `confcompose-${process.pid}`;
+const SWARM_OWNER = `conf-swarm-${process.pid}`;
 
 interface Harness {
   ctx: DriverContext;
@@ -37,6 +40,8 @@ interface Harness {
 
 interface Case {
   kind: string;
+  /** Said in the test titles: what stands in for the real thing. */
+  note?: string;
   /** Skip with a reason, or undefined to run. */
   unavailable?: () => string | undefined;
   make(): Promise<Harness>;
@@ -129,7 +134,7 @@ const cases: Case[] = [
       const home = newHome();
       const ctx = context(home, home, home, "conf-slot");
       const base = await freePortBase(1);
-      await claimSlot({ home, instance: "conf-slot", project: "conf", worktree: home, specs: [{ name: "P", base, stride: 1, standard: base }], range: { min: 1, max: 1 }, command: "conformance" });
+      await claimSlot({ home, instance: "conf-slot", project: "conf", worktree: home, specs: [{ name: "P", base, stride: 1, standard: base }], range: { min: 1, max: 1 }, who: { command: "conformance", log: () => undefined } });
       const registry = () => JSON.parse(fs.readFileSync(path.join(home, "registry.json"), "utf8")) as { slots: Record<string, { instance: string; expires_at: string | null }> };
       const attrs = { project: "conf", slot: 1, ports: { P: base + 1 }, ttl: null };
       return {
@@ -179,6 +184,117 @@ const cases: Case[] = [
       };
     },
   },
+  {
+    kind: "swarm",
+    unavailable: () => (dockerAvailable() ? undefined : "no Docker engine"),
+    async make() {
+      const lease = joinSwarm();
+      const port = await freePortBase(1);
+      const home = newHome();
+      const ctx = context(home, home, home, SWARM_OWNER);
+      const sd = ctx.stateDir;
+      const stack = `confswarm${process.pid}-slot-1`;
+      fs.mkdirSync(sd, { recursive: true });
+      fs.writeFileSync(path.join(sd, ".env.secrets"), "TOKEN=conformance-swarm-token\n", { mode: 0o600 });
+      const compose = `services:\n  web:\n    image: sbx-busybox:test\n    command: ["/bin/httpd", "-f", "-p", "80", "-h", "/www"]\n    stop_grace_period: 1s\n    ports:\n      - { target: 80, published: ${port}, mode: host }\n`;
+      fs.writeFileSync(path.join(sd, "docker-stack.yml"), compose);
+      const owner = `dev.sbx.instance: ${SWARM_OWNER}`;
+      const override = (label: string) =>
+        `services:\n  web:\n    labels: { ${owner} }\n    deploy:\n      labels: { ${owner}, conformance: "${label}" }\n    secrets: [{ source: sbx_TOKEN, target: TOKEN }]\nsecrets:\n  sbx_TOKEN: { external: true, name: "\${SBX_SECRET_OBJECT_TOKEN}" }\nnetworks:\n  default: { labels: { ${owner} } }\n`;
+      fs.writeFileSync(path.join(sd, "o1.yml"), override("one"));
+      fs.writeFileSync(path.join(sd, "o2.yml"), override("two"));
+      const attrs = (o: string) => ({
+        stack,
+        compose_file: path.join(sd, "docker-stack.yml"),
+        copy: path.join(sd, "docker-stack.yml"),
+        override: path.join(sd, o),
+        secrets_file: path.join(sd, ".env.secrets"),
+        services: ["web"],
+        replicas: { web: 1 },
+        ports: [`web: ${port} -> 80/tcp (host mode)`],
+        secrets: ["TOKEN"],
+        wait_timeout: 60,
+      });
+      const { execFileSync } = await import("node:child_process");
+      const ls = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).split("\n").filter(Boolean);
+      const owned = () => [
+        ...ls("service", "ls", "-q", "--filter", `label=dev.sbx.instance=${SWARM_OWNER}`),
+        ...ls("secret", "ls", "-q", "--filter", `label=dev.sbx.instance=${SWARM_OWNER}`),
+        ...ls("network", "ls", "-q", "--filter", `label=dev.sbx.instance=${SWARM_OWNER}`),
+      ];
+      return {
+        ctx,
+        desired: { address: "swarm.stack", type: "swarm", attrs: attrs("o1.yml"), dependsOn: [] },
+        changed: { address: "swarm.stack", type: "swarm", attrs: attrs("o2.yml"), dependsOn: [] },
+        tamper: async () => void execFileSync("docker", ["service", "scale", "-d", `${stack}_web=0`], { stdio: "ignore" }),
+        exists: async () => owned().length > 0,
+        cleanup: async () => {
+          try {
+            for (const kind of ["service", "secret", "network", "volume"]) {
+              const ids = ls(kind, "ls", "-q", "--filter", `label=dev.sbx.instance=${SWARM_OWNER}`);
+              if (ids.length) execFileSync("docker", [kind, "rm", ...ids], { stdio: "ignore" });
+            }
+          } finally {
+            fs.rmSync(home, { recursive: true, force: true });
+            await leaveSwarm(lease);
+          }
+        },
+      };
+    },
+  },
+  ...(["nix.guest", "nix.host"] as const).map(
+    (kind): Case => ({
+      kind,
+      note: "stand-in NixOS host",
+      // Module files on a stand-in NixOS host: a temp root reached through SBX_TEST_HOST_ROOT.
+      async make() {
+        const home = newHome();
+        const host = standinHost();
+        const ctx = context(home, home, home, `conf-${kind}`, { env: { ...process.env, ...host.env } });
+        const dir = "/etc/nixos/sbx/conf-slot-1";
+        const attrs = (v: string) => (kind === "nix.guest" ? { vm: "conf-slot-1", dir, guest: `{ microvm.mem = ${v}; }\n`, extras: "{ }\n" } : { vm: "conf-slot-1", dir, content: `{ microvm.vms.conf-slot-1.autostart = ${v}; }\n` });
+        const address = kind === "nix.guest" ? 'nix.guest["conf-slot-1"]' : "nix.host";
+        const file = path.join(host.root, dir, kind === "nix.guest" ? "vms/conf-slot-1.nix" : "host.nix");
+        return {
+          ctx,
+          desired: { address, type: kind, attrs: attrs(kind === "nix.guest" ? "4096" : "false"), dependsOn: [] },
+          changed: { address, type: kind, attrs: attrs(kind === "nix.guest" ? "8192" : "true"), dependsOn: [] },
+          tamper: async () => fs.writeFileSync(file, "# edited by hand\n"),
+          exists: async () => fs.existsSync(file),
+          cleanup: async () => {
+            fs.rmSync(home, { recursive: true, force: true });
+            fs.rmSync(host.root, { recursive: true, force: true });
+          },
+        };
+      },
+    }),
+  ),
+  {
+    kind: "microvm",
+    note: "stand-in NixOS host",
+    // A stand-in NixOS host: recording systemctl and nixos-rebuild on PATH (no NixOS here).
+    async make() {
+      const home = newHome();
+      const host = standinHost();
+      const ctx = context(home, home, home, "conf-microvm", { env: { ...process.env, ...host.env } });
+      // The stand-in nixos-rebuild declares the VMs whose host.nix exists.
+      const dir = "/etc/nixos/sbx/conf-slot-1";
+      fs.mkdirSync(path.join(host.root, dir), { recursive: true });
+      fs.writeFileSync(path.join(host.root, dir, "host.nix"), "{ }\n");
+      const attrs = (port: number) => ({ name: "conf-slot-1", dir, rebuild: ["nixos-rebuild", "switch"], ssh: { address: "127.0.0.1", port, user: "agent" }, ports: [port], workspace: "/workspace" });
+      return {
+        ctx,
+        desired: { address: "microvm.conf-slot-1", type: "microvm", attrs: attrs(22201), dependsOn: [] },
+        changed: { address: "microvm.conf-slot-1", type: "microvm", attrs: attrs(22202), dependsOn: [] },
+        tamper: async () => host.kill("conf-slot-1"),
+        exists: async () => host.active("conf-slot-1"),
+        cleanup: async () => {
+          fs.rmSync(home, { recursive: true, force: true });
+          fs.rmSync(host.root, { recursive: true, force: true });
+        },
+      };
+    },
+  },
 ];
 
 function stateOf(r: Resource, out: { output: Record<string, unknown>; attrs?: object }): StateResource {
@@ -186,7 +302,8 @@ function stateOf(r: Resource, out: { output: Record<string, unknown>; attrs?: ob
 }
 
 for (const c of cases) {
-  test(`${c.kind} driver: create, read, drift, update, delete, delete again`, async () => {
+  const title = `${c.kind} driver${c.note ? ` (${c.note})` : ""}`;
+  test(`${title}: create, read, drift, update, delete, delete again`, async () => {
     const why = c.unavailable?.();
     if (why) {
       if (process.env.SBX_REQUIRE_DOCKER) assert.unreachable(`${c.kind} conformance needs ${why}`);
@@ -214,7 +331,7 @@ for (const c of cases) {
     }
   });
 
-  test(`${c.kind} driver: a crash after the journal intent converges on the next run`, async () => {
+  test(`${title}: a crash after the journal intent converges on the next run`, async () => {
     const why = c.unavailable?.();
     if (why) {
       if (process.env.SBX_REQUIRE_DOCKER) assert.unreachable(`${c.kind} conformance needs ${why}`);

@@ -115,7 +115,7 @@ export function openApiDocument(version = SBX_VERSION): Record<string, unknown> 
             project: { type: "string" },
             worktree: { type: "string" },
             slot: { type: ["integer", "null"] },
-            status: { type: "string", enum: ["provisioning", "running", "no slot"] },
+            status: { type: "string", enum: ["provisioning", "running", "incomplete", "no slot"] },
             ports: { type: "object", additionalProperties: { type: "integer" } },
             expires_at: { type: ["string", "null"], format: "date-time" },
             time_left: { type: ["string", "null"], description: "\"2h\", \"45s\", or \"expired\"" },

@@ -42,6 +42,18 @@ export function pids(): number[] {
   return names.filter((d) => /^\d+$/.test(d)).map(Number);
 }
 
+/** Socket inodes listening on `port` in the text of /proc/net/tcp or tcp6 (any Linux host's). */
+export function listeningInodesIn(text: string, port: number): string[] {
+  const out: string[] = [];
+  for (const line of text.split("\n").slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    if (cols.length < 10 || cols[3] !== "0A") continue;
+    const local = cols[1]!;
+    if (parseInt(local.slice(local.lastIndexOf(":") + 1), 16) === port) out.push(cols[9]!);
+  }
+  return out;
+}
+
 function listeningInodes(port: number): Set<string> {
   const inodes = new Set<string>();
   for (const f of ["/proc/net/tcp", "/proc/net/tcp6"]) {
@@ -51,12 +63,7 @@ function listeningInodes(port: number): Set<string> {
     } catch {
       continue; // no IPv6, or not Linux: nothing to learn from this file
     }
-    for (const line of text.split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length < 10 || cols[3] !== "0A") continue;
-      const local = cols[1]!;
-      if (parseInt(local.slice(local.lastIndexOf(":") + 1), 16) === port) inodes.add(cols[9]!);
-    }
+    for (const i of listeningInodesIn(text, port)) inodes.add(i);
   }
   return inodes;
 }

@@ -4,7 +4,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { error, hasErrors, warning, type Diagnostic } from "../../compile/diagnostics.js";
-import { portSpecs, slotRange, usableSlots } from "../../compile/ports.js";
+import { slotPortSpecs } from "../../compile/backends/index.js";
+import { slotRange, usableSlots } from "../../compile/ports.js";
 import { KINDS } from "../../kinds/index.js";
 import { hasChanges, planErrors, type Plan } from "../../plan/model.js";
 import { staleReason } from "../../plan/planfile.js";
@@ -17,6 +18,7 @@ import { StateError, type InstanceMeta, type InstanceState } from "../state.js";
 import { claimOf, type Project } from "../project.js";
 import { engineDiagnostics, lockInstance, type Interaction } from "./common.js";
 import { planApply } from "./plan.js";
+import { preflightPlan } from "./preflight.js";
 
 export interface ApplyRequest extends Interaction {
   /** Apply exactly this saved plan (refused when stale). */
@@ -64,7 +66,7 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   if (planErrors(plan).length) return { diags: planErrors(plan), plan, texts: made.texts };
   if (!hasChanges(plan)) {
     if (plan.slot.status === "held") {
-      await setClaimStatus(home, p.id, "running", p.opts.command);
+      await setClaimStatus(home, p.id, "running", p.opts);
       // Nothing to converge, but what the sandbox was built from (profile versions) and
       // how to reach it may still need writing down.
       const meta = metaOf(p, plan);
@@ -79,14 +81,19 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
     }
     return { diags: [], plan };
   }
+  // The host must be able to do it before anything changes (no slot claim, no state, no file).
+  const pre = await preflightPlan(p, plan);
+  if (hasErrors(pre)) return { diags: pre, plan };
   if (!req.saved && !(await req.approve(plan, "\nDo you want to perform these actions?"))) return { diags: [], plan, cancelled: true };
+  // Ctrl-C while planning or at the prompt: stop before claiming anything.
+  if (req.stopRequested?.()) return { diags: [error("Interrupted", { code: "interrupted", detail: "Stopped before any change was made. Run `sbx apply` again when ready." })], plan };
   p.store.init();
   if (plan.slot.status === "to-claim") {
-    const specs = portSpecs(p.config.infra);
+    const specs = slotPortSpecs(p.config);
     const range = req.slot !== undefined ? { min: req.slot, max: req.slot } : (usableSlots(specs, slotRange(p.config.infra)) ?? slotRange(p.config.infra));
     let claimed;
     try {
-      claimed = await claimSlot({ home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range, command: p.opts.command });
+      claimed = await claimSlot({ home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range, who: p.opts });
     } catch (e) {
       if (e instanceof NoSlotError) return { diags: [error("No slots available", { code: "slot", detail: `${e.message}. Destroy sandboxes you no longer need (sbx list; sbx destroy) or run sbx gc.` })], plan };
       throw e;
@@ -114,13 +121,15 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   } catch (e) {
     if (!(e instanceof StateError)) throw e;
     appendEvent(home, { event: "apply-failed", instance: p.id, failures: ["state"] });
+    await setClaimStatus(home, p.id, "incomplete", p.opts);
     return { diags: [error("State was lost during apply", { code: "state", detail: e.message })], plan };
   }
   const diags = engineDiagnostics(result, p.paths.worktree);
   const failed = diags.some((d) => d.severity === "error");
   appendEvent(home, { event: failed ? "apply-failed" : "apply-complete", instance: p.id, project: p.project, worktree: p.paths.worktree, slot: plan.slot.number, failures: result.failures.map((f) => f.address) });
+  // The claim says how the last apply ended: never left "provisioning" after a failure or Ctrl-C.
+  await setClaimStatus(home, p.id, failed ? "incomplete" : "running", p.opts);
   if (!failed) {
-    await setClaimStatus(home, p.id, "running", p.opts.command);
     // Ready: every process answered its probe and the health gate (if any) passed.
     const { doc, diags: published } = await publish(p, state, plan, true);
     diags.push(...published);

@@ -4,11 +4,11 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildGraph, backendOf } from "../../compile/backends/index.js";
+import { buildGraph, backendOf, slotPortSpecs } from "../../compile/backends/index.js";
 import type { BuildResult } from "../../compile/backends/types.js";
 import { loadConfig, type ResolvedConfig } from "../../compile/config.js";
 import { error, hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
-import { portSpecs, slotRange, usableSlots } from "../../compile/ports.js";
+import { slotRange, usableSlots } from "../../compile/ports.js";
 import { showSecretRef } from "../../compile/secret-refs.js";
 import { KINDS } from "../../kinds/index.js";
 import type { Artefact } from "../../kinds/spec.js";
@@ -38,7 +38,7 @@ export function compileFor(config: ResolvedConfig, worktree: string, slot: numbe
 
 /** The first slot whose ports are valid (the slot validate compiles for). */
 export function firstSlot(config: ResolvedConfig): number {
-  return (usableSlots(portSpecs(config.infra), slotRange(config.infra)) ?? slotRange(config.infra)).min;
+  return (usableSlots(slotPortSpecs(config), slotRange(config.infra)) ?? slotRange(config.infra)).min;
 }
 
 /** Everything plan would report that needs no host state. */
@@ -106,6 +106,7 @@ export function compileProject(cwd: string, sets: readonly string[], env: NodeJS
   };
   const artefacts: Artefact[] = [{ path: "compiled.json", content: stableStringify(doc) + "\n" }];
   for (const r of built.resources) artefacts.push(...(KINDS.get(r.type)?.artefacts?.(r) ?? []));
+  artefacts.push(...(built.artefacts ?? []));
   return { doc, artefacts, diags: c.diags, texts: c.texts };
 }
 

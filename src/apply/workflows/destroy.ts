@@ -88,7 +88,7 @@ export async function destroyInstance(inst: Instance, req: DestroyRequest): Prom
       }
     }
     const kept = await withdrawReachability(inst);
-    const released = await releaseSlot(inst.opts.home, inst.id, inst.opts.command);
+    const released = await releaseSlot(inst.opts.home, inst.id, inst.opts);
     const slot = released?.slot ?? (plan.slot.status === "held" ? plan.slot.number : undefined);
     removeStateDir(inst, result, kept);
     appendEvent(inst.opts.home, { event: req.event ?? "destroyed", instance: inst.id, project: inst.project, worktree: inst.paths.worktree, slot: slot ?? null });

@@ -128,7 +128,7 @@ export async function extendTtl(inst: Instance, duration: string, opts: { lockTi
   if ("diags" in lock) return lock;
   try {
     if (!claimOf(inst.opts.home, inst.id)) return { diags: [error(`No sandbox for ${inst.paths.worktree}`, { code: "usage", detail: "Run `sbx apply` first." })] };
-    const at = await setExpiry(inst.opts.home, inst.id, new Date(Date.now() + ms).toISOString(), inst.opts.command);
+    const at = await setExpiry(inst.opts.home, inst.id, new Date(Date.now() + ms).toISOString(), inst.opts);
     const { problem } = await updateExpiry(inst, at);
     return { expiresAt: at ?? undefined, diags: problem ? [warning("Reachability file not written", { detail: problem })] : [] };
   } finally {

@@ -2,7 +2,8 @@
 // let drivers refine it and look at the real things, then diff. Nothing is changed.
 
 import { error, hasErrors, warning, type Diagnostic } from "../../compile/diagnostics.js";
-import { portSpecs, portsForSlot, slotRange, usableSlots } from "../../compile/ports.js";
+import { slotPortSpecs } from "../../compile/backends/index.js";
+import { portsForSlot, slotRange, usableSlots } from "../../compile/ports.js";
 import { hasDiscover, hasPlanner, hasPortHolder } from "../../kinds/driver.js";
 import { KINDS } from "../../kinds/index.js";
 import type { Resource } from "../../kinds/spec.js";
@@ -48,6 +49,7 @@ export async function discoverOwned(inst: Instance, state: InstanceState): Promi
       if (state.resources[r.address]) continue;
       // One stack per instance: a discovered stack is the one in state under another address.
       if (stateHasKind && k.spec.type === "compose" && Object.values(state.resources).some((s) => s.type === "compose" && s.attrs.project === r.attrs.project)) continue;
+      if (stateHasKind && k.spec.type === "swarm" && Object.values(state.resources).some((s) => s.type === "swarm" && s.attrs.stack === r.attrs.stack)) continue;
       found.push(r);
     }
   }
@@ -132,7 +134,7 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   const { state, diags: stateDiags } = loadState(p);
   if (!state) return { diags: stateDiags };
   const diags: Diagnostic[] = [];
-  const specs = portSpecs(p.config.infra);
+  const specs = slotPortSpecs(p.config);
   const claim = claimOf(p.opts.home, p.id);
   let slot = req.slot ?? claim?.slot;
   if (slot === undefined) {

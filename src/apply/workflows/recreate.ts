@@ -26,7 +26,7 @@ export async function recreateProject(p: Project, req: ApplyRequest): Promise<Re
   const ttl = p.config.infra.sandbox?.ttl;
   const ms = ttl ? parseDuration(ttl) : undefined;
   if (ms !== undefined) {
-    const at = await setExpiry(p.opts.home, p.id, new Date(Date.now() + ms).toISOString(), p.opts.command);
+    const at = await setExpiry(p.opts.home, p.id, new Date(Date.now() + ms).toISOString(), p.opts);
     await updateExpiry(p, at);
   }
   return { ...applied, destroyed };

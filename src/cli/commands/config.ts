@@ -1,6 +1,6 @@
 // Configuration commands that touch no host state: validate, explain, compile.
 
-import { claimOf, compileProject, instanceId, loadProjectConfig, validateProject, writeArtefacts } from "../../apply/index.js";
+import { claimOf, compileProject, firstSlot, instanceId, loadProjectConfig, validateProject, writeArtefacts } from "../../apply/index.js";
 import { error, hasErrors } from "../../compile/diagnostics.js";
 import { explainOption } from "../../compile/explain.js";
 import { stableStringify } from "../../plan/render/json.js";
@@ -19,7 +19,8 @@ export function explainCommand(g: GlobalOptions, option: string): void {
   const r = inDirectory(() => loadProjectConfig(cwdOf(g), g.set ?? [], process.env));
   if (!r.config || hasErrors(r.diags)) return finish(r.diags, r.texts);
   const id = instanceId(r.config.infra.project?.name ?? "", r.worktree);
-  const e = explainOption(r.config, option, { slot: claimOf(home(), id)?.slot });
+  const claimed = claimOf(home(), id)?.slot;
+  const e = explainOption(r.config, option, claimed !== undefined ? { slot: claimed } : { slot: firstSlot(r.config), claimed: false });
   if (e.lines.length) out(e.lines.join("\n"));
   finish(e.diags);
 }

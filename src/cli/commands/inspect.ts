@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import { collect, envOf, extendTtl, listInstances, logsOf, shellExports, statusOf } from "../../apply/index.js";
 import { error } from "../../compile/diagnostics.js";
 import { checkHostConfig, countFlag, durationFlag, home, instance, project, runOptions, type GlobalOptions, type LockFlags } from "../common.js";
-import { finish, out, styleFor } from "../output.js";
+import { finish, out, stdoutClosed, styleFor } from "../output.js";
 import { printPlan } from "./plan.js";
 
 export async function statusCommand(g: GlobalOptions, flags: { json?: boolean }): Promise<void> {
@@ -61,6 +61,8 @@ export async function logsCommand(g: GlobalOptions, service: string | undefined,
     const next = await lines.next();
     if (next.done) return finish(next.value ?? []);
     out(next.value);
+    // `sbx logs -f | head`: the reader is gone, stop following.
+    if (stdoutClosed()) process.exit(0);
   }
 }
 

@@ -28,8 +28,10 @@ export function lintCompose(text: string, file: string, portVars: readonly strin
     const p = lc.linePos(off);
     return { file, start: { line: p.line, col: p.col } };
   };
+  // An error "at the end of the file" points at its last character, not past it.
+  const lastChar = Math.max(0, text.trimEnd().length - 1);
   for (const e of doc.errors) {
-    const p = lc.linePos(e.pos[0]);
+    const p = lc.linePos(Math.min(e.pos[0], lastChar));
     diags.push(error("Invalid compose file", { range: { file, start: { line: p.line, col: p.col } }, detail: `${e.message.split("\n")[0]}. Fix the YAML syntax.` }));
   }
   if (diags.length) return { services: [], diags };

@@ -4,10 +4,12 @@
 import type { Diagnostic } from "../diagnostics.js";
 import { error } from "../diagnostics.js";
 import type { ResolvedConfig } from "../config.js";
-import { invalidPorts, portSpecs, portsForSlot } from "../ports.js";
+import { invalidPorts, portSpecs, portsForSlot, type PortSpec } from "../ports.js";
 import { composeBackend } from "./compose.js";
+import { microvmBackend } from "./microvm.js";
 import { pendingBackend } from "./pending.js";
 import { processBackend } from "./process.js";
+import { swarmBackend } from "./swarm.js";
 import type { Backend, BuildContext, BuildResult } from "./types.js";
 import { where } from "./common.js";
 import { parsePlacement, type PlacementKind } from "../placement.js";
@@ -16,13 +18,22 @@ const BACKENDS = new Map<string, Backend>();
 export function registerBackend(b: Backend): void {
   BACKENDS.set(b.name, b);
 }
-for (const b of [processBackend, composeBackend, pendingBackend("microvm"), pendingBackend("kubernetes")]) registerBackend(b);
+for (const b of [processBackend, composeBackend, swarmBackend, microvmBackend, pendingBackend("kubernetes")]) registerBackend(b);
 
-/** The backend a configuration selects: `sandbox.backend`, else process with [services], else compose (kinfra's default). */
+/**
+ * The backend a configuration selects (decided when it loads, see compile/agent.ts
+ * chooseBackend): `sandbox.backend` or agent.toml's `[backend] type`, else microvm when
+ * agent.toml is present, else process with [services], else compose (kinfra's default).
+ */
 export function backendOf(config: ResolvedConfig): string {
-  const b = config.infra.sandbox?.backend;
-  if (b) return b;
-  return config.infra.services && Object.keys(config.infra.services).length ? "process" : "compose";
+  return config.backend;
+}
+
+/** The slot's port specs: [sandbox.ports] plus the ports the backend adds (a declared name wins). */
+export function slotPortSpecs(config: ResolvedConfig): PortSpec[] {
+  const declared = portSpecs(config.infra);
+  const extra = (BACKENDS.get(backendOf(config))?.extraPorts?.(config) ?? []).filter((x) => !declared.some((d) => d.name === x.name));
+  return [...declared, ...extra].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** A profile's placement that the backend does not honour is an error at its line, never a silent local run. */
@@ -50,7 +61,7 @@ function placementProblems(config: ResolvedConfig, backend: Backend): Diagnostic
 
 export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResult {
   const diags: Diagnostic[] = [];
-  const ports = portsForSlot(portSpecs(config.infra), ctx.slot);
+  const ports = portsForSlot(slotPortSpecs(config), ctx.slot);
   const bad = invalidPorts(ports);
   const file = config.files.find((f) => f.role === "infra")?.file ?? "infra.toml";
   if (bad.length)

@@ -14,7 +14,7 @@ export function pendingBackend(name: string): Backend {
         urls: [],
         env: {},
         texts: new Map(),
-        diags: [error(`Backend \`${name}' is not built yet`, { range: where(config.infraMerged, ["sandbox", "backend"], file), detail: `This sbx cannot plan or apply the ${name} backend yet. Use backend = "process" or "compose".` })],
+        diags: [error(`Backend \`${name}' is not built yet`, { range: config.backendFrom ?? where(config.infraMerged, ["sandbox", "backend"], file), detail: `This sbx cannot plan or apply the ${name} backend yet. Use "process" or "compose" (infra.toml sandbox.backend), or "microvm" (agent.toml [backend] type).` })],
       };
     },
   };

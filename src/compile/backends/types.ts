@@ -2,8 +2,9 @@
 
 import type { Diagnostic } from "../diagnostics.js";
 import type { ResolvedConfig, SourceReader } from "../config.js";
-import type { Resource } from "../../kinds/spec.js";
+import type { Artefact, Resource } from "../../kinds/spec.js";
 import type { PlacementKind } from "../placement.js";
+import type { PortSpec } from "../ports.js";
 
 export interface Roots {
   worktree: string;
@@ -38,6 +39,8 @@ export interface BuildResult {
   env: Record<string, string>;
   /** Texts of the extra files read (shown under located errors), by display name. */
   texts: Map<string, string>;
+  /** Files for `compile --out` that belong to no resource (microvm: keystone-agent.nix). */
+  artefacts?: Artefact[];
 }
 
 export interface Backend {
@@ -45,4 +48,6 @@ export interface Backend {
   /** The placements this backend honours (default: only "local"); any other is a located error. */
   readonly placements?: readonly PlacementKind[];
   build(config: ResolvedConfig, ctx: BuildContext, ports: Record<string, number>): BuildResult;
+  /** Ports the backend adds to the slot without [sandbox.ports] declaring them (microvm: SSH_PORT). */
+  extraPorts?(config: ResolvedConfig): PortSpec[];
 }

@@ -4,6 +4,15 @@
  * agent.toml: a coding agent's microVM or Kubernetes sandbox (keystone SPEC-012).
  */
 export interface AgentConfig {
+  /**
+   * sbx extension (keystone has no project name): names the sandbox when the repository has no infra.toml. Default: the main repository's directory name.
+   */
+  project?: {
+    /**
+     * Project name, as infra.toml's [project] name (both may be given only if they agree).
+     */
+    name?: string;
+  };
   profile?: string;
   extends?: string[];
   defaults?: {
@@ -129,6 +138,14 @@ export interface AgentConfig {
        * Guest system.stateVersion.
        */
       state_version?: string;
+      /**
+       * Absolute host directory where sbx apply writes each VM's modules (<dir>/<vm>/host.nix and vms/); the host's NixOS configuration imports every <dir>/* /host.nix.
+       */
+      host_config_dir?: string;
+      /**
+       * Run after sbx apply writes or changes the modules, before it starts the VM, so the host declares it. [] to run nothing (then rebuild yourself before the VM can start).
+       */
+      rebuild_command?: string[];
     };
     /**
      * Run the agent as a Pod (kubectl apply --server-side, field manager sbx).

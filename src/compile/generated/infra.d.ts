@@ -32,7 +32,7 @@ export interface InfraConfig {
   };
   sandbox?: {
     compose_file?: string;
-    backend?: "process" | "compose" | "microvm" | "kubernetes";
+    backend?: "process" | "compose" | "swarm" | "microvm" | "kubernetes";
     profile?: string;
     ttl?: string;
     slots?: {

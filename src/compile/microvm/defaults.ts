@@ -27,6 +27,10 @@ export const MICROVM_DEFAULTS = {
   stateVersion: "25.05",
   forwardProto: "tcp",
   forwardHostAddress: "127.0.0.1",
+  /** Where sbx apply writes each VM's modules on the host: <dir>/<vm>/host.nix and vms/. */
+  hostConfigDir: "/etc/nixos/sbx",
+  /** Run before the VM starts, so the host declares it. */
+  rebuildCommand: ["nixos-rebuild", "switch"],
 } as const;
 
 /** The read-only /nix/store share (microvm.nix's usual layout) and the worktree share. */

@@ -38,6 +38,9 @@ async function freeBase(n: number): Promise<number> {
   throw new Error("no free port range found");
 }
 
+/** Who is asking (recorded with the registry lock; warnings go nowhere in tests). */
+const WHO = { command: "test", log: () => undefined };
+
 const request = (home: string, instance: string, base: number, range = { min: 1, max: 5 }): ClaimRequest => ({
   home,
   instance,
@@ -45,7 +48,7 @@ const request = (home: string, instance: string, base: number, range = { min: 1,
   worktree: `/wt/${instance}`,
   specs: [{ name: "API", base, stride: 1, standard: base }] satisfies PortSpec[],
   range,
-  command: "test",
+  who: WHO,
 });
 
 test("claim skips a slot whose port is busy, and records the claim", async () => {
@@ -90,10 +93,10 @@ test("release frees the slot for the next claim; releasing nothing returns undef
   const home = newHome();
   const base = await freeBase(5);
   const a = await claimSlot(request(home, "demo-a", base));
-  const released = await releaseSlot(home, "demo-a", "test");
+  const released = await releaseSlot(home, "demo-a", WHO);
   assert.equal(released, a.claim);
   assert.equal(readRegistry(home).registry.slots, {});
-  assert.is(await releaseSlot(home, "demo-a", "test"), undefined);
+  assert.is(await releaseSlot(home, "demo-a", WHO), undefined);
   const b = await claimSlot(request(home, "demo-b", base));
   assert.is(b.claim.slot, a.claim.slot);
 });
@@ -115,11 +118,11 @@ test("setExpiry records and clears the expiry of this instance's claim only", as
   const home = newHome();
   const base = await freeBase(5);
   const a = await claimSlot(request(home, "demo-a", base));
-  assert.is(await setExpiry(home, "demo-a", "2030-01-01T00:00:00.000Z", "test"), "2030-01-01T00:00:00.000Z");
+  assert.is(await setExpiry(home, "demo-a", "2030-01-01T00:00:00.000Z", WHO), "2030-01-01T00:00:00.000Z");
   assert.is(readRegistry(home).registry.slots[String(a.claim.slot)]!.expires_at, "2030-01-01T00:00:00.000Z");
-  assert.is(await setExpiry(home, "demo-a", null, "test"), null);
+  assert.is(await setExpiry(home, "demo-a", null, WHO), null);
   assert.is(readRegistry(home).registry.slots[String(a.claim.slot)]!.expires_at, null);
-  assert.is(await setExpiry(home, "demo-zzz", "2030-01-01T00:00:00.000Z", "test"), null, "no claim: nothing recorded");
+  assert.is(await setExpiry(home, "demo-zzz", "2030-01-01T00:00:00.000Z", WHO), null, "no claim: nothing recorded");
   assert.equal(Object.keys(readRegistry(home).registry.slots), [String(a.claim.slot)]);
 });
 
@@ -127,7 +130,7 @@ test("setClaimStatus marks a claim running", async () => {
   const home = newHome();
   const base = await freeBase(5);
   const a = await claimSlot(request(home, "demo-a", base));
-  await setClaimStatus(home, "demo-a", "running", "test");
+  await setClaimStatus(home, "demo-a", "running", WHO);
   assert.is(readRegistry(home).registry.slots[String(a.claim.slot)]!.status, "running");
 });
 
@@ -136,7 +139,7 @@ test("predictSlot names the held slot or the first free one, and writes nothing"
   const base = await freeBase(5);
   const busy = await listen(base + 1);
   try {
-    const { command: _c, ...req } = request(home, "demo-a", base);
+    const { who: _w, ...req } = request(home, "demo-a", base);
     assert.is(await predictSlot(req), 2);
     assert.not.ok(fs.existsSync(hostPaths.registry(home)), "a prediction claims nothing");
     await claimSlot(request(home, "demo-a", base, { min: 3, max: 5 }));
@@ -158,7 +161,7 @@ for (const [name, text] of [
     assert.is(read.corrupt, true);
     assert.equal(read.registry.slots, {});
     assert.is(read.warning, `${file} is not a valid slot registry. Restore it, or move it away to start over (sbx then sees no claims).`);
-    for (const op of [() => claimSlot(request(home, "demo-a", 40_000)), () => releaseSlot(home, "demo-a", "test"), () => setExpiry(home, "demo-a", null, "test")]) {
+    for (const op of [() => claimSlot(request(home, "demo-a", 40_000)), () => releaseSlot(home, "demo-a", WHO), () => setExpiry(home, "demo-a", null, WHO)]) {
       try {
         await op();
         assert.unreachable("wrote over a corrupt registry");
