@@ -88,6 +88,11 @@ const ARGS: Record<string, string[]> = {
   diff: ["diff", "--base", "HEAD"],
   ssh: ["ssh"],
   exec: ["exec", "true"],
+  expire: ["expire"],
+  recreate: ["recreate", "--auto-approve"],
+  reachability: ["reachability"],
+  profiles: ["profiles", "list"],
+  serve: ["serve"],
 };
 
 test("the README and --help name the same commands, and every command has help (--json flags included)", async () => {
@@ -138,6 +143,10 @@ test("the README tour on the quickstart: every command, also piped into head, no
     ["logs"],
     ["logs", "api"],
     ["extend-ttl", "2h"],
+    ["reachability"],
+    ["reachability", "--json"],
+    ["expire"],
+    ["profiles", "list"],
     ["explain", "sandbox.ports.API_PORT"],
     ["plan", "--detailed-exitcode"],
     ["apply", "--auto-approve"],

@@ -94,7 +94,7 @@ test("--profile alone makes a sandbox where there is no infra.toml, named after 
   const api = r.built!.resources.find((x) => x.address === "process.api")!;
   assert.equal(api.attrs.command, ["/bin/sh", "-c", "echo hello"]);
   const none = load({}, {});
-  assert.equal(none.diags.map((d) => d.summary), ["No infra.toml found"]);
+  assert.equal(none.diags.map((d) => d.summary), ["No infra.toml or agent.toml found"]);
   const missing = load({}, { profile: "nope" });
   assert.equal(missing.diags.map((d) => `${d.code}: ${d.summary}`), ["usage: Profile `nope' not found"]);
   assert.match(missing.diags[0]!.detail!, "$SBX_HOME/profiles");
