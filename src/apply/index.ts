@@ -13,6 +13,12 @@ export { compileProject, firstSlot, loadProjectConfig, validateProject, writeArt
 export { diffAgainstBase } from "./workflows/diff.js";
 export { collect, destroyInstance, knownInstances, type DestroyOutcome } from "./workflows/destroy.js";
 export { envOf, extendTtl, listInstances, logsOf, shellExports, statusOf, type StatusReport } from "./workflows/inspect.js";
+export { expiredInstances, expireInstances, type ExpiredInstance } from "./workflows/expire.js";
+export { recreateProject, type RecreateOutcome } from "./workflows/recreate.js";
+export { profileCatalog, profileNameFor, showProfile, type Catalog, type CatalogEntry } from "./workflows/profiles.js";
+export { drainEvents, EVENT_NAMES, type EventName } from "./events.js";
+export { hostConfigFile, loadHostConfig } from "./host-config.js";
+export type { Reachability } from "./reachability.js";
 export { planApply, planDestroy, planLocked } from "./workflows/plan.js";
 export { sshArgv, sshInto, type SshRequest } from "./workflows/ssh.js";
 export { planInitAt, writeInit, type InitOutcome } from "./workflows/init.js";
@@ -21,3 +27,6 @@ export { addWorktree, type WorktreeAddOutcome } from "./workflows/worktree-add.j
 export { doneWorktree, type WorktreeDoneOutcome } from "./workflows/worktree-done.js";
 export { listWorktrees, type WorktreeRow } from "./workflows/worktree-list.js";
 export { claimOf } from "./project.js";
+export { createApiServer, startReaper } from "./serve/server.js";
+export { ensureToken, TokenFileError } from "./serve/token.js";
+export { openApiDocument } from "./serve/openapi.js";

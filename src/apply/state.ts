@@ -28,6 +28,8 @@ export interface InstanceMeta {
   backend: string;
   slot: number | null;
   profiles?: { id: string; version: string; hash: string }[];
+  /** Made with --profile (and --input): used again when the worktree has no infra.toml. */
+  origin?: { profile: string; inputs: Record<string, string> };
 }
 
 export interface InstanceState {
@@ -70,7 +72,7 @@ export function migrateState(raw: unknown, file: string): InstanceState {
     version: STATE_VERSION,
     lineage: s.lineage,
     serial: typeof s.serial === "number" ? s.serial : 0,
-    instance: { id: inst.id ?? "", project: inst.project ?? "", worktree: inst.worktree ?? "", main: inst.main ?? inst.worktree ?? "", backend: inst.backend ?? "", slot: inst.slot ?? null, ...(inst.profiles ? { profiles: inst.profiles } : {}) },
+    instance: { id: inst.id ?? "", project: inst.project ?? "", worktree: inst.worktree ?? "", main: inst.main ?? inst.worktree ?? "", backend: inst.backend ?? "", slot: inst.slot ?? null, ...(inst.profiles ? { profiles: inst.profiles } : {}), ...(inst.origin ? { origin: inst.origin } : {}) },
     resources,
     ...(s.pending ? { pending: s.pending } : {}),
   };

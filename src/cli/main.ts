@@ -2,7 +2,7 @@
 
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
-import { knownFailure, supervise } from "../apply/index.js";
+import { drainEvents, knownFailure, supervise } from "../apply/index.js";
 import { exitCodeFor } from "../compile/diagnostics.js";
 import { SBX_VERSION } from "../version.js";
 import { disableColour, err, Exit, out, printDiagnostics, watchClosedPipes } from "./output.js";
@@ -17,6 +17,8 @@ import { planCommand, showCommand } from "./commands/plan.js";
 import { compileCommand, explainCommand, validateCommand } from "./commands/config.js";
 import { execCommand, sshCommand } from "./commands/ssh.js";
 import { envCommand, extendTtlCommand, gcCommand, listCommand, logsCommand, statusCommand } from "./commands/inspect.js";
+import { expireCommand, profilesListCommand, profilesShowCommand, reachabilityCommand, recreateCommand } from "./commands/service.js";
+import { serveCommand } from "./commands/serve.js";
 
 function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
@@ -51,7 +53,9 @@ export function buildProgram(): Command {
   const lock = (c: Command) => c.option("--lock-timeout <duration>", "wait this long for a held lock (e.g. 30s)");
 
   const target = (c: Command) => c.option("--target <address>", "only this resource and what it needs (repeatable)", collect);
-  target(lock(program.command("plan").description("show what apply would change")))
+  const fromProfile = (c: Command) =>
+    c.option("--profile <name>", "add this profile (with no infra.toml: make the sandbox from it alone)").option("--input <name=value>", "a value for an input the profile declares (repeatable)", collect);
+  fromProfile(target(lock(program.command("plan").description("show what apply would change"))))
     .option("--json", "print the plan as JSON")
     .option("--markdown", "print the plan as a Markdown PR comment")
     .option("--concise", "one line per resource, grouped by action")
@@ -60,7 +64,7 @@ export function buildProgram(): Command {
     .option("--destroy", "plan a destroy")
     .option("--refresh-secrets", "re-resolve every secret reference")
     .action(async (flags) => planCommand(g(), flags));
-  target(lock(program.command("apply [planfile]").description("converge the sandbox to the configuration")))
+  fromProfile(target(lock(program.command("apply [planfile]").description("converge the sandbox to the configuration"))))
     .option("--auto-approve", "do not ask for confirmation")
     .option("--concise", "show the plan one line per resource")
     .option("--parallelism <n>", "operations at once (default 10)")
@@ -145,7 +149,29 @@ export function buildProgram(): Command {
     .action(async (flags) => diffCommand(g(), flags));
   program.command("show <planfile>").description("render a saved plan").option("--json", "print it as JSON").option("--markdown", "print it as a Markdown PR comment").option("--concise", "one line per resource").action((f, flags) => showCommand(f, flags));
   program.command("gc").description("destroy the sandboxes whose worktree is gone, and release their slots").option("--json", "no plans, only the summary").action(async (flags) => gcCommand(g(), flags));
-  program.command("extend-ttl <duration>").description("push this sandbox's expiry out (e.g. 2h)").action(async (d) => extendTtlCommand(g(), d));
+  lock(program.command("extend-ttl <duration>").description("set this sandbox's expiry to now + DURATION (e.g. 2h)")).action(async (d, flags) => extendTtlCommand(g(), d, flags));
+  program
+    .command("expire")
+    .description("list the sandboxes on this host whose TTL has passed; --apply destroys them")
+    .option("--apply", "destroy them (from state; never one with time left)")
+    .option("--json", "print the list (or what was done) as JSON")
+    .action(async (flags) => expireCommand(g(), flags));
+  fromProfile(lock(program.command("recreate").description("destroy this sandbox and apply it again on the same slot")))
+    .option("--auto-approve", "do not ask for confirmation")
+    .option("--concise", "show the plans one line per resource")
+    .option("--parallelism <n>", "operations at once (default 10)")
+    .option("--json", "print the plans as JSON")
+    .action(async (flags) => recreateCommand(g(), flags));
+  program.command("reachability").description("how to reach this sandbox: URLs, ports, env names, TTL (.sbx/sandbox.json)").option("--json", "print it as JSON").action(async (flags) => reachabilityCommand(g(), flags));
+  const profiles = program.command("profiles").description("the profiles found for this project, this user and this host");
+  profiles.command("list").description("every profile on the search path, with id, version, backend, placement and TTL").option("--json", "print them as JSON").action((flags) => profilesListCommand(g(), flags));
+  profiles.command("show <name>").description("one profile (by name or id), where it comes from and its inputs").option("--json", "print it as JSON").action((name, flags) => profilesShowCommand(g(), name, flags));
+  program
+    .command("serve")
+    .description("a local HTTP API for agents: list, get, create, destroy, extend-ttl (bearer token in $SBX_HOME/api-token)")
+    .option("--listen <host:port>", "where to listen (default 127.0.0.1:7878, or serve.listen in $SBX_HOME/config.toml)")
+    .option("--reap-interval <duration>", "destroy expired sandboxes this often (default 1m; 0 turns it off)")
+    .action(async (flags) => serveCommand(g(), flags));
   return program;
 }
 
@@ -160,16 +186,24 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(normaliseArgv(argv));
     return 0;
   } catch (e) {
-    if (e instanceof Exit) return e.code;
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
-    const known = knownFailure(e);
-    if (known) {
-      printDiagnostics([known]);
-      return exitCodeFor([known]);
-    }
-    err(`sbx: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\nThis is a bug in sbx; please report it.`);
-    return 1;
+    return failureCode(e);
+  } finally {
+    // Events still being POSTed get a bounded wait; the rest go to the outbox.
+    await drainEvents();
   }
+}
+
+/** The exit status of a command that threw: a user's mistake is a diagnostic, anything else a bug. */
+function failureCode(e: unknown): number {
+  if (e instanceof Exit) return e.code;
+  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
+  const known = knownFailure(e);
+  if (known) {
+    printDiagnostics([known]);
+    return exitCodeFor([known]);
+  }
+  err(`sbx: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\nThis is a bug in sbx; please report it.`);
+  return 1;
 }
 
 // A closed stdout (`sbx status | head -1`) ends the command quietly.

@@ -14,7 +14,7 @@ import { swarmBackend } from "./swarm.js";
 import type { Backend, BuildContext, BuildResult } from "./types.js";
 import { where } from "./common.js";
 import { profilePlacement } from "./placement.js";
-import { formatPlacement, type Placement } from "../placement.js";
+import { parsePlacement, type Placement, type PlacementKind } from "../placement.js";
 
 const BACKENDS = new Map<string, Backend>();
 export function registerBackend(b: Backend): void {
@@ -44,6 +44,29 @@ export function placementOf(config: ResolvedConfig): Placement | undefined {
   return profilePlacement(config).placement;
 }
 
+/** A profile's placement that the backend does not honour is an error at its line, never a silent local run. */
+function placementProblems(config: ResolvedConfig, backend: Backend): Diagnostic[] {
+  const diags: Diagnostic[] = [];
+  const honoured = (b: Backend): readonly PlacementKind[] => b.placements ?? ["local"];
+  for (const p of config.profiles) {
+    if (!p.placement) continue;
+    const parsed = parsePlacement(p.placement, p.placementAt).value;
+    if (!parsed || honoured(backend).includes(parsed.kind)) continue;
+    const scheme = parsed.kind === "local" ? "local" : `${parsed.kind}://`;
+    const fits = [...BACKENDS.values()].filter((b) => honoured(b).includes(parsed.kind)).map((b) => b.name);
+    diags.push(
+      error(fits.length ? `Placement ${scheme} does not fit the ${backend.name} backend` : `Placement ${scheme} is not supported by this sbx yet`, {
+        ...(p.placementAt ? { range: p.placementAt } : {}),
+        address: "placement",
+        detail: fits.length
+          ? `Profile ${p.id} places the sandbox at \`${p.placement}', which only the ${fits.join(", ")} backend${fits.length > 1 ? "s" : ""} can reach. Set backend = "${fits[0]}", or remove \`placement' to run here.`
+          : `Profile ${p.id} places the sandbox at \`${p.placement}', but this sbx runs ${backend.name} sandboxes on this machine only. Remove \`placement' (or set it to "local") to run here; sbx will not run it locally in its place.`,
+      }),
+    );
+  }
+  return diags;
+}
+
 export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResult {
   const diags: Diagnostic[] = [];
   const ports = portsForSlot(slotPortSpecs(config), ctx.slot);
@@ -64,15 +87,7 @@ export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResu
     return { resources: [], diags, urls: [], env: {}, texts: new Map() };
   }
   // A placement the backend cannot run at is an error, never a silent run on this machine.
-  const placed = profilePlacement(config);
-  diags.push(...placed.diags);
-  if (placed.placement && placed.placement.kind !== "local" && !(backend.placements ?? ["local"]).includes(placed.placement.kind))
-    diags.push(
-      error(`Backend \`${name}' cannot run at ${formatPlacement(placed.placement)}`, {
-        ...(placed.at ? { range: placed.at } : {}),
-        detail: `Profile ${placed.profile} places the sandbox at ${formatPlacement(placed.placement)}, but the ${name} backend runs ${backend.placements ? `only at ${backend.placements.join(", ")}` : "on this machine"}. ${placed.placement.kind === "k8s" ? 'Use backend = "kubernetes" (or leave backend unset)' : "Choose a backend that runs there"}, or remove the placement.`,
-      }),
-    );
+  diags.push(...profilePlacement(config).diags, ...placementProblems(config, backend));
   const built = backend.build(config, ctx, ports);
   return { ...built, diags: [...diags, ...built.diags], resources: [...built.resources].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)) };
 }

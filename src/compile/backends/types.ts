@@ -3,8 +3,8 @@
 import type { Diagnostic } from "../diagnostics.js";
 import type { ResolvedConfig, SourceReader } from "../config.js";
 import type { Artefact, Resource } from "../../kinds/spec.js";
-import type { PortSpec } from "../ports.js";
 import type { PlacementKind } from "../placement.js";
+import type { PortSpec } from "../ports.js";
 
 export interface Roots {
   worktree: string;
@@ -48,7 +48,7 @@ export interface BuildResult {
 
 export interface Backend {
   readonly name: string;
-  /** Placement kinds it can run at (default: only "local"); any other placement is an error, never a silent local run. */
+  /** The placements this backend honours (default: only "local"); any other is a located error. */
   readonly placements?: readonly PlacementKind[];
   build(config: ResolvedConfig, ctx: BuildContext, ports: Record<string, number>): BuildResult;
   /** Ports the backend adds to the slot without [sandbox.ports] declaring them (microvm: SSH_PORT). */
