@@ -6,10 +6,10 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { execaSync } from "execa";
 import { timeLeft } from "../compile/duration.js";
 import { removeOwned, writeOwned, type OwnedFileOutput } from "../kinds/owned-file.js";
 import { DriverError } from "../kinds/driver.js";
+import { addExclude, removeExclude } from "../kinds/git-exclude/driver.js";
 import { writeAtomic } from "./atomic.js";
 import type { Instance } from "./project.js";
 import type { SlotClaim } from "./registry.js";
@@ -120,8 +120,9 @@ export async function publishReachability(inst: Instance, doc: Reachability): Pr
   const createdDir = prior?.createdDir === true || !fs.existsSync(dir);
   try {
     const written = await writeOwned(inst.ctx, { file, data: text, mode: 0o644, ...(prior ? { prior } : {}) });
-    writeAtomic(ownedRecord(inst), JSON.stringify({ ...written, createdDir }) + "\n");
-    excludeFromGit(inst.paths.worktree);
+    // Kept out of git by this sandbox's own lines in the repository's info/exclude (withdrawn on destroy).
+    const excludeFile = await addExclude(inst.ctx, inst.paths.worktree, EXCLUDE_LINE);
+    writeAtomic(ownedRecord(inst), JSON.stringify({ ...written, createdDir, ...(excludeFile ? { excludeFile } : {}) }) + "\n");
   } catch (e) {
     if (e instanceof DriverError || (e as NodeJS.ErrnoException).code) return { problem: `${file} could not be written (${(e as Error).message}); \`sbx status --json' has the same document.` };
     throw e;
@@ -148,18 +149,21 @@ export async function withdrawReachability(inst: Instance): Promise<string | und
   const file = path.join(inst.paths.worktree, WORKTREE_FILE);
   if (!fs.existsSync(inst.paths.worktree)) {
     // gc: the worktree is gone, and with it the file; never recreate a directory to put one back.
+    // The repository's exclude file (in the main checkout's git dir) may still hold our lines.
+    if (prior.excludeFile && fs.existsSync(prior.excludeFile)) await removeExclude(inst.ctx, prior.excludeFile, EXCLUDE_LINE);
     fs.rmSync(ownedRecord(inst), { force: true });
     return undefined;
   }
   const kept = (await removeOwned(inst.ctx, file, prior)).kept;
   if (!kept && prior.createdDir) removeEmptyDir(path.dirname(file));
+  await removeExclude(inst.ctx, prior.excludeFile, EXCLUDE_LINE);
   fs.rmSync(ownedRecord(inst), { force: true });
   return kept;
 }
 
-function readOwned(inst: Instance): (OwnedFileOutput & { createdDir?: boolean }) | undefined {
+function readOwned(inst: Instance): (OwnedFileOutput & { createdDir?: boolean; excludeFile?: string }) | undefined {
   try {
-    return JSON.parse(fs.readFileSync(ownedRecord(inst), "utf8")) as OwnedFileOutput & { createdDir?: boolean };
+    return JSON.parse(fs.readFileSync(ownedRecord(inst), "utf8")) as OwnedFileOutput & { createdDir?: boolean; excludeFile?: string };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
@@ -174,20 +178,4 @@ function removeEmptyDir(dir: string): void {
     if (code !== "ENOTEMPTY" && code !== "ENOENT" && code !== "EEXIST") throw e;
     // not empty (the user keeps profiles there) or gone: leave it
   }
-}
-
-/** Add the file to the git common dir's info/exclude once, so `git status` stays clean in every worktree. */
-function excludeFromGit(worktree: string): void {
-  const r = execaSync("git", ["rev-parse", "--path-format=absolute", "--git-common-dir"], { cwd: worktree, reject: false, stdin: "ignore" });
-  if (r.exitCode !== 0) return; // not a git repository: nothing to ignore it from
-  const exclude = path.join(String(r.stdout).trim(), "info", "exclude");
-  let text = "";
-  try {
-    text = fs.readFileSync(exclude, "utf8");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-  }
-  if (text.split("\n").some((l) => l.trim() === EXCLUDE_LINE)) return;
-  fs.mkdirSync(path.dirname(exclude), { recursive: true });
-  fs.appendFileSync(exclude, `${text && !text.endsWith("\n") ? "\n" : ""}# sbx: the sandbox's reachability file (sbx status --json)\n${EXCLUDE_LINE}\n`);
 }

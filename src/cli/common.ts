@@ -54,22 +54,7 @@ export function cwdOf(_g: GlobalOptions): string {
  * `-C DIR`: run as if started in DIR, as git -C and make -C do, so relative paths given
  * to any command (a plan file, compile --out) are relative to DIR too.
  */
-export function enterDirectory(dir: string | undefined): void {
-  if (dir === undefined) return;
-  let st: fs.Stats | undefined;
-  try {
-    st = fs.statSync(dir);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    finish([error(code === "ENOENT" || code === "ENOTDIR" ? `No such directory: ${dir}` : `Cannot use directory ${dir}`, { code: "usage", detail: `${code === "ENOENT" || code === "ENOTDIR" ? "" : `${code ?? (e as Error).message}. `}Check the path given to -C.` })]);
-  }
-  if (!st!.isDirectory()) finish([error(`Not a directory: ${dir}`, { code: "usage", detail: "Check the path given to -C." })]);
-  try {
-    process.chdir(dir);
-  } catch (e) {
-    finish([error(`Cannot enter directory ${dir}`, { code: "usage", detail: `${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Check the path given to -C and its permissions.` })]);
-  }
-}
+export { enterDirectory } from "./directory.js";
 
 export function home(): string {
   return sbxHome(process.env);
