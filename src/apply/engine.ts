@@ -138,7 +138,8 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
     if (c.action === "no-op" || c.action === "read") return true;
     const driver = kinds.driver(c.type);
     // A resource found by its owner label (state lost) is deleted from what discovery saw.
-    const prior = state.resources[c.address] ?? (c.action === "delete" && c.discovered && c.before ? { address: c.address, type: c.type, attrs: c.before, output: {}, dependsOn: c.depends_on } : undefined);
+    const prior =
+      state.resources[c.address] ?? (c.action === "delete" && c.discovered && c.before ? { address: c.address, type: c.type, attrs: c.before, output: {}, dependsOn: c.depends_on } : undefined);
     const recovering = !prior && leftPending.has(c.address);
     const start = Date.now();
     const [begin, end] = VERB[c.action]!;
@@ -195,7 +196,13 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
   const deleteOf = new Set(deletes.map((c) => c.address));
   // A delete waits for the deletes of everything that depends on it.
   const dependents = new Map<string, string[]>();
-  for (const c of deletes) for (const d of c.depends_on) if (deleteOf.has(d)) dependents.set(d, [...(dependents.get(d) ?? []), c.address]);
+  for (const c of deletes)
+    for (const d of c.depends_on)
+      if (deleteOf.has(d)) {
+        const list = dependents.get(d);
+        if (list) list.push(c.address);
+        else dependents.set(d, [c.address]);
+      }
   const deleteJobs = jobsFor(deletes, (c) => dependents.get(c.address) ?? []);
   await schedule(deleteJobs, opts.parallelism, runOne, stop, begin);
 

@@ -21,7 +21,12 @@ export function targetPlan(plan: Plan, targets: readonly string[]): { plan: Plan
   }
   const keep = new Set<string>();
   const dependents = new Map<string, string[]>();
-  for (const c of plan.resource_changes) for (const d of c.depends_on) dependents.set(d, [...(dependents.get(d) ?? []), c.address]);
+  for (const c of plan.resource_changes)
+    for (const d of c.depends_on) {
+      const list = dependents.get(d);
+      if (list) list.push(c.address);
+      else dependents.set(d, [c.address]);
+    }
   const next = (c: ResourceChange) => (plan.mode === "destroy" ? (dependents.get(c.address) ?? []) : c.depends_on);
   const stack = [...targets];
   while (stack.length) {
@@ -33,6 +38,10 @@ export function targetPlan(plan: Plan, targets: readonly string[]): { plan: Plan
   const changes = plan.resource_changes.filter((c) => keep.has(c.address));
   return {
     plan: { ...plan, targets: [...targets], resource_changes: changes, summary: summarise(changes) },
-    diags: [warning("Resource targeting is in effect", { detail: `Only ${[...keep].sort().join(", ")} ${plan.mode === "destroy" ? "(with what depends on them)" : "(with what they depend on)"} are considered. The rest of the sandbox may not match the configuration afterwards; run a full \`sbx plan\` to see it.` })],
+    diags: [
+      warning("Resource targeting is in effect", {
+        detail: `Only ${[...keep].sort().join(", ")} ${plan.mode === "destroy" ? "(with what depends on them)" : "(with what they depend on)"} are considered. The rest of the sandbox may not match the configuration afterwards; run a full \`sbx plan\` to see it.`,
+      }),
+    ],
   };
 }

@@ -1,7 +1,9 @@
 // The quickstart lifecycle as a user runs it: apply, reach the services, no-op apply,
 // drift repaired, destroy leaves nothing; two worktrees side by side.
 
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -50,6 +52,28 @@ test("quickstart comes up healthy on slot ports and goes away completely", async
   assert.equal(readRegistry(home).slots, {});
   assert.not.ok(fs.existsSync(path.join(home, "instances", claim.instance)), "instance dir removed");
   assert.equal(walk(repo).filter((f) => !f.includes("/.git/")).map((f) => path.basename(f)).sort(), ["api.mjs", "infra.toml", "web.mjs"]);
+});
+
+test("the process quickstart needs no Docker: an engine that does not answer, or no docker at all, never stops plan, apply or destroy", async () => {
+  const repo = quickstartRepo();
+  // No engine answers on this socket; a second PATH has node and git but no docker binary.
+  const noDir = fs.mkdtempSync(path.join(os.tmpdir(), "sbx-nodocker-"));
+  for (const b of ["node", "git", "sh", "ps"]) {
+    const found = execFileSync("sh", ["-c", `command -v ${b}`], { encoding: "utf8" }).trim();
+    fs.symlinkSync(found, path.join(noDir, b));
+  }
+  for (const env of [{ DOCKER_HOST: "unix:///nonexistent/docker.sock" }, { PATH: noDir }]) {
+    const home = newHome();
+    const up = await sbx(["apply", "--auto-approve"], { cwd: repo, home, env });
+    assert.is(up.code, 0, up.stderr + up.stdout);
+    // The second plan holds a slot, so it checks the slot's ports: they are ours, nothing to ask Docker.
+    const plan = await sbx(["plan", "-detailed-exitcode"], { cwd: repo, home, env });
+    assert.is(plan.code, 0, plan.stderr + plan.stdout);
+    assert.not.match(plan.stderr, /docker/i);
+    const down = await sbx(["destroy", "--auto-approve"], { cwd: repo, home, env });
+    assert.is(down.code, 0, down.stderr);
+    assert.match(down.stdout, "Destroy complete! Resources: 6 destroyed.");
+  }
 });
 
 test("two worktrees of one project run side by side on different slots", async () => {

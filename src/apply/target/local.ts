@@ -17,7 +17,9 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 function spawnProblem(what: string, e: unknown): DriverError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === "E2BIG")
-    return new DriverError(`Cannot start ${what}: its environment and arguments are larger than the system allows (E2BIG). Reduce the number or size of variables in [sandbox.env] and [services.*.env].`);
+    return new DriverError(
+      `Cannot start ${what}: its environment and arguments are larger than the system allows (E2BIG). Reduce the number or size of variables in [sandbox.env] and [services.*.env].`,
+    );
   return new DriverError(`Cannot start ${what}: ${(e as Error).message}`);
 }
 
@@ -27,6 +29,15 @@ function isFree(port: number, host: string): Promise<boolean> {
     srv.once("error", () => resolve(false));
     srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
   });
+}
+
+/** Directories known to exist (this process made or saw them): creating them again costs a syscall per file. */
+const knownDirs = new Set<string>();
+
+function ensureDir(dir: string): void {
+  if (knownDirs.has(dir)) return;
+  fs.mkdirSync(dir, { recursive: true });
+  knownDirs.add(dir);
 }
 
 function statOf(p: string): FileStat | undefined {
@@ -126,7 +137,7 @@ export const localTarget: Target = {
     }
   },
   async writeFile(p, data, mode) {
-    fs.mkdirSync(path.dirname(p), { recursive: true });
+    ensureDir(path.dirname(p));
     const st = statOf(p);
     if (st?.kind === "dir") throw new DriverError(`${p} is a directory; sbx writes a file there. Move the directory away or change the destination.`);
     // Atomic (never half a file), but not fsync'd: every file a kind writes is checked by
@@ -136,13 +147,16 @@ export const localTarget: Target = {
   },
   async remove(p, opts) {
     fs.rmSync(p, { force: true, recursive: !!opts?.recursive });
+    // A removed directory may be one we knew: forget what lies under it.
+    for (const d of knownDirs) if (d === p || d.startsWith(`${p}/`)) knownDirs.delete(d);
   },
   async stat(p) {
     return statOf(p);
   },
   async realpath(p) {
     try {
-      return fs.realpathSync(p);
+      // The native call is one syscall; the JS one lstats every component of the path.
+      return fs.realpathSync.native(p);
     } catch {
       return undefined; // no such path: the caller decides what that means
     }

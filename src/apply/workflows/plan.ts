@@ -61,18 +61,20 @@ async function foreignPorts(p: Project, state: InstanceState, ports: Record<stri
   const diags: Diagnostic[] = [];
   const target = p.ctx.target;
   // Ours: what state lists, and what carries our owner marker (left by an interrupted run).
-  const owned = [...Object.values(state.resources), ...(await discoverOwned(p, state))];
+  // Discovery asks engines (docker, kubectl), so it runs only for a busy port state cannot explain.
+  let discovered: StateResource[] | undefined;
+  const holds = async (rs: readonly StateResource[], port: number) => {
+    for (const r of rs) {
+      const d = KINDS.driver(r.type);
+      if (hasPortHolder(d) && (await d.holdsPort(p.ctx, r, port))) return true;
+    }
+    return false;
+  };
   for (const [name, port] of Object.entries(ports)) {
     if (await target.isPortFree(port)) continue;
-    let ours = false;
-    for (const r of owned) {
-      const d = KINDS.driver(r.type);
-      if (hasPortHolder(d) && (await d.holdsPort(p.ctx, r, port))) {
-        ours = true;
-        break;
-      }
-    }
-    if (ours) continue;
+    if (await holds(Object.values(state.resources), port)) continue;
+    discovered ??= await discoverOwned(p, state);
+    if (await holds(discovered, port)) continue;
     const pids = await target.portListeners(port);
     const who = pids.length && target.processes ? ` by ${pids.map((pid) => `pid ${pid} (${target.processes!.commandOf(pid)})`).join(", ")}` : "";
     diags.push(error(`Port ${port} (${name}) is in use${who}`, { code: "port", detail: "Stop that program, or destroy this sandbox and apply again to get another slot." }));

@@ -13,7 +13,9 @@ export async function preflightPlan(inst: Instance, plan: Plan): Promise<Diagnos
   const byType = new Map<string, Resource[]>();
   for (const c of plan.resource_changes) {
     if (!c.after || !(c.action === "create" || c.action === "update" || c.action === "replace")) continue;
-    byType.set(c.type, [...(byType.get(c.type) ?? []), { address: c.address, type: c.type, attrs: c.after, dependsOn: c.depends_on }]);
+    const list = byType.get(c.type) ?? [];
+    list.push({ address: c.address, type: c.type, attrs: c.after, dependsOn: c.depends_on });
+    byType.set(c.type, list);
   }
   const diags: Diagnostic[] = [];
   for (const [type, resources] of [...byType].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {

@@ -6,7 +6,7 @@
 import type { StateResource } from "../../apply/state.js";
 import { DriverError, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type StatusReporter, type Stoppable, type Planner, stoppedAt } from "../driver.js";
 import type { Resource } from "../spec.js";
-import { compose, composeCommand, containers, projectLabel, removeLabelled, removeVolumes, volumesWith } from "./engine.js";
+import { compose, composeCommand, containers, containersIfEngine, projectLabel, removeLabelled, removeVolumes, volumesWith } from "./engine.js";
 import { OWNER_LABEL, type ComposeAttrs } from "./kind.js";
 import { buildFlags, planBuilds } from "./build.js";
 import { startStack, stopStack } from "./lifecycle.js";
@@ -83,7 +83,8 @@ export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> 
     for await (const line of ctx.target.lines(args, { env })) yield ctx.redactor.redact(line);
   },
   async discover(ctx) {
-    const cs = await containers(ctx, `${OWNER_LABEL}=${ctx.instanceId}`);
+    const cs = await containersIfEngine(ctx, `${OWNER_LABEL}=${ctx.instanceId}`);
+    if (!cs) return [];
     const projects = [...new Set(cs.map((c) => c.project).filter(Boolean))].sort();
     const out: StateResource<ComposeAttrs>[] = [];
     for (const project of projects)

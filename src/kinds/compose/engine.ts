@@ -62,8 +62,24 @@ export interface Container {
   ports: string;
 }
 
+const PS_ARGS = (label: string) => ["ps", "-a", "--filter", `label=${label}`, "--format", '{{.Names}}\t{{.State}}\t{{.Label "com.docker.compose.service"}}\t{{.Label "com.docker.compose.project"}}\t{{.Ports}}'];
+
 export async function containers(ctx: DriverContext, label: string): Promise<Container[]> {
-  const rows = await docker(ctx, ["ps", "-a", "--filter", `label=${label}`, "--format", '{{.Names}}\t{{.State}}\t{{.Label "com.docker.compose.service"}}\t{{.Label "com.docker.compose.project"}}\t{{.Ports}}']);
+  return parseContainers(await docker(ctx, PS_ARGS(label)));
+}
+
+/**
+ * Containers with a label, or undefined when no engine answers (not installed, not running).
+ * Discovery uses this: with no engine nothing of ours can run, and a process sandbox must
+ * not need Docker to plan.
+ */
+export async function containersIfEngine(ctx: DriverContext, label: string): Promise<Container[] | undefined> {
+  const r = await ctx.target.run(["docker", ...PS_ARGS(label)], { env: ctx.env, timeoutMs: 60_000 });
+  if (r.notFound || r.exitCode !== 0) return undefined;
+  return parseContainers(r.stdout.split("\n").filter(Boolean));
+}
+
+function parseContainers(rows: string[]): Container[] {
   return rows.map((l) => {
     const [name, state, service, project, ports] = l.split("\t");
     return { name: name!, state: state!, service: service ?? "", project: project ?? "", ports: ports ?? "" };

@@ -35,6 +35,17 @@ interface Resolved {
   same: boolean;
 }
 
+/** The real paths of the two roots, looked up once per run (every copy checks against them). */
+const roots = new WeakMap<DriverContext, Promise<{ main: string; worktree: string }>>();
+function realRoots(ctx: DriverContext): Promise<{ main: string; worktree: string }> {
+  let r = roots.get(ctx);
+  if (!r) {
+    r = (async () => ({ main: (await ctx.target.realpath(ctx.main)) ?? ctx.main, worktree: (await ctx.target.realpath(ctx.worktree)) ?? ctx.worktree }))();
+    roots.set(ctx, r);
+  }
+  return r;
+}
+
 async function resolvePaths(ctx: DriverContext, a: CopyAttrs): Promise<Resolved> {
   const src = path.resolve(ctx.main, a.source);
   const dest = path.resolve(ctx.worktree, a.dest);
@@ -43,7 +54,7 @@ async function resolvePaths(ctx: DriverContext, a: CopyAttrs): Promise<Resolved>
   if (!inside(ctx.worktree, dest)) problems.push(`${a.dest}: Destination path escapes worktree: ${a.dest}`);
   let same = false;
   if (!problems.length) {
-    const realMain = (await ctx.target.realpath(ctx.main)) ?? ctx.main;
+    const { main: realMain, worktree: realWt } = await realRoots(ctx);
     const realSrc = await ctx.target.realpath(src);
     const srcStat = await ctx.target.stat(realSrc ?? src);
     if (realSrc && !inside(realMain, realSrc)) problems.push(`${a.dest}: Source ${a.source} is a link that leads out of the main repository; sbx never follows it.`);
@@ -51,7 +62,6 @@ async function resolvePaths(ctx: DriverContext, a: CopyAttrs): Promise<Resolved>
       const hint = (await ctx.target.stat(`${src}.example`)) ? ` Hint: cp ${a.source}.example ${a.source}` : "";
       problems.push(`${a.dest}: Source not found at ${src}.${hint}`);
     } else if (srcStat.kind !== "file") problems.push(`${a.dest}: Source ${src} is a ${srcStat.kind === "dir" ? "directory" : "special file"}; [sandbox.files] copies single files.`);
-    const realWt = (await ctx.target.realpath(ctx.worktree)) ?? ctx.worktree;
     const destStat = await ctx.target.stat(dest);
     if (!inside(realWt, await realParent(ctx, dest))) problems.push(`${a.dest}: Destination goes through a link out of the worktree; sbx never writes through it.`);
     else if (destStat?.kind === "symlink" && !inside(realWt, (await ctx.target.realpath(dest)) ?? dest))
@@ -82,6 +92,8 @@ export const copyDriver: Driver<CopyAttrs> & Planner<CopyAttrs> = {
   async plan(ctx, desired, prior) {
     if (prior) return { attrs: desired.attrs, reasons: [] };
     const dest = path.resolve(ctx.worktree, desired.attrs.dest);
+    // Nothing at the destination (the usual first apply): nothing to say, nothing to read.
+    if (!(await ctx.target.stat(dest))) return { attrs: desired.attrs, reasons: [] };
     const src = path.resolve(ctx.main, desired.attrs.source);
     const [d, s] = [await currentHash(ctx, dest), await currentHash(ctx, src)];
     const realSrc = await ctx.target.realpath(src);
