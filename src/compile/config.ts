@@ -14,6 +14,7 @@ import { LAYER_PRIORITY, DEFAULT, OPTION_DEFAULT } from "./priority.js";
 import { declaredInputs, profileProblems, profileSearchDirs, resolveInputs, type InputDecl } from "./profiles.js";
 import { portSpecs, portsForSlot, slotRange, usableSlots } from "./ports.js";
 import { SCHEMAS } from "./schema.js";
+import { secretsInUnparsedToml } from "./secret-refs.js";
 import { validateMerged } from "./validate.js";
 import type { InfraConfig } from "./generated/infra.js";
 import type { AgentConfig } from "./generated/agent.js";
@@ -212,6 +213,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     return { diags, texts };
   }
   const files: ConfigFile[] = [];
+  const unparsedSecrets: [string, string][] = [];
   const load = (abs: string, role: ConfigFile["role"]): LoadedFile | undefined => {
     const text = reader.read(abs);
     if (text === undefined) return undefined;
@@ -219,6 +221,9 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     texts.set(shown, text);
     const r = loadToml(shown, text);
     diags.push(...r.diags);
+    // A file that does not parse is in no layer: read its secrets line by line, so the error
+    // that shows the broken line never shows a literal secret.
+    if (!r.value) unparsedSecrets.push(...secretsInUnparsedToml(text));
     if (r.value) files.push({ role, file: shown, hash: shortHash(text) });
     return r.value;
   };
@@ -229,7 +234,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
   const baseDir = found?.infraFile ? path.dirname(found.infraFile) : configDir;
   const localFile = found ? load(path.join(baseDir, "infra.local.toml"), "local") : undefined;
   const agentFile = found ? load(path.join(baseDir, "agent.toml"), "agent") : undefined;
-  if (found && (found.infraFile ? !infraFile : !agentFile)) return { diags, texts };
+  if (found && (found.infraFile ? !infraFile : !agentFile)) return { diags, texts, secretDefs: unparsedSecrets };
 
   // Profiles: `profile = "x"`, `[sandbox] profile = "x"` or `extends = [...]`, in any project file; then --profile.
   const profileNames: { name: string; range?: SourceRange }[] = [];
@@ -351,7 +356,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
   infraLayers.push(...infraSets);
   // The file errors without a position fall back to: infra.toml, agent.toml when it is alone, or the profile.
   const mainFile = infraFile?.file ?? agentFile?.file ?? profiles[profiles.length - 1]!.file;
-  const secretDefs = secretDefinitions(infraLayers, profiles);
+  const secretDefs = [...secretDefinitions(infraLayers, profiles), ...unparsedSecrets];
   const im = mergeLayers(SCHEMAS.infra, infraLayers);
   diags.push(...im.diags);
   if (!hasErrors(im.diags)) diags.push(...validateMerged("infra", im.merged, mainFile));

@@ -77,8 +77,8 @@ test("after rm -rf $SBX_HOME, destroy in the worktree shows the marked process g
     assert.ok(pids.length >= 2);
     fs.rmSync(home, { recursive: true, force: true });
     const plan = await sbx(["plan", "--destroy"], { cwd: repo, home });
-    assert.match(plan.stdout, "# process.api will be destroyed\n  # (found by owner label or marker, not in state)");
-    assert.match(plan.stdout, "# process.web will be destroyed");
+    assert.match(plan.stdout, /# process\.api will be destroyed.*\n  # \(found by owner label or marker, not in state\)/);
+    assert.match(plan.stdout, /# process\.web will be destroyed.*\n  # \(found by owner label or marker, not in state\)/);
     assert.match(plan.stdout, "Plan: 0 to add, 0 to change, 0 to replace, 2 to destroy.");
     const down = await sbx(["destroy", "--auto-approve"], { cwd: repo, home });
     assert.is(down.code, 0, down.stderr + down.stdout);
@@ -114,8 +114,8 @@ test("an apply whose state dir is removed mid-run says so and exits non-zero; de
     assert.not.match(out, "internal error");
     const down = await sbx(["destroy", "--auto-approve"], { cwd: repo, home });
     assert.is(down.code, 0, down.stderr + down.stdout);
-    assert.match(down.stdout, "# process.api will be destroyed\n  # (found by owner label or marker, not in state)");
-    assert.match(down.stdout, "# process.web will be destroyed\n  # (found by owner label or marker, not in state)");
+    assert.match(down.stdout, /# process\.api will be destroyed.*\n  # \(found by owner label or marker, not in state\)/);
+    assert.match(down.stdout, /# process\.web will be destroyed.*\n  # \(found by owner label or marker, not in state\)/);
     await waitFor(() => ownedPids(id).length === 0, 10_000, "what the lost apply started to stop");
   } finally {
     killOwned([id]);

@@ -163,6 +163,13 @@ test("a literal and a $VAR secret appear in no output and no file but the 0600 s
     await run(["plan"], 1);
     await run(["explain", "sandbox.secrets.LIT_TOKEN"], 1);
     fs.rmSync(path.join(repo, "infra.local.toml"));
+    // A file that does not parse: the error shows the broken line, masked.
+    fs.writeFileSync(path.join(repo, "infra.toml"), infra(base).replace(`LIT_TOKEN = "${LIT}"`, `LIT_TOKEN = "${LIT}`));
+    const unterminated = await run(["validate"], 1);
+    assert.match(unterminated.stderr, 'LIT_TOKEN = "********');
+    fs.writeFileSync(path.join(repo, "infra.toml"), infra(base).replace(`LIT_TOKEN = "${LIT}"`, `LIT_TOKEN = "x-1"\nLIT_TOKEN = "${LIT}"`));
+    const duplicate = await run(["plan"], 1);
+    assert.match(duplicate.stderr, "Invalid TOML");
     fs.writeFileSync(path.join(repo, "infra.toml"), infra(base));
 
     // A killed apply leaves its journal: it holds no value either.

@@ -192,7 +192,7 @@ if (HAVE_DOCKER) {
       fs.rmSync(home, { recursive: true, force: true });
       const down = await sbx(["destroy", "--auto-approve"], { cwd: repo, home, timeoutMs: 180_000 });
       assert.is(down.code, 0, down.stderr + down.stdout);
-      assert.match(down.stdout, "# compose.stack will be destroyed\n  # (found by owner label or marker, not in state)");
+      assert.match(down.stdout, /# compose\.stack will be destroyed.*\n  # \(found by owner label or marker, not in state\)/);
       assert.match(down.stdout, `- "${mainProject}_data"`);
       assert.match(down.stdout, "Destroy complete! Resources: 1 destroyed.");
       assert.equal(containersOf(mainProject), []);
