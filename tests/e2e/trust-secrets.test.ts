@@ -131,6 +131,8 @@ test("a literal and a $VAR secret appear in no output and no file but the 0600 s
     assert.match(text, `LIT_TOKEN=${LIT}`);
     assert.match(text, `ENV_TOKEN=${ENV}`);
 
+    const live = assertFilesClean(home);
+    for (const f of ["state.json", "events.jsonl", "registry.json", "api.log"]) assert.ok(live.some((x) => path.basename(x) === f), `${f} was searched`);
     await run(["status"]);
     const status = await run(["status", "--json"]);
     assert.match(status.stdout, '"process.api"');
