@@ -109,7 +109,7 @@ test("an apply whose state dir is removed mid-run says so and exits non-zero; de
     const code = await Promise.race([exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`apply did not end:\n${out}`)), 60_000))]);
     assert.is(code, 1, out);
     assert.match(out, "error: State was lost during apply");
-    assert.match(out, "was removed while sbx was running");
+    assert.match(out, "disappeared while sbx was running");
     assert.not.match(out, "Apply complete!");
     assert.not.match(out, "internal error");
     const down = await sbx(["destroy", "--auto-approve"], { cwd: repo, home });
