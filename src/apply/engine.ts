@@ -161,7 +161,7 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
         keep(c.address, r);
         if (r?.needsForce && prior) {
           // Still sbx's: it stays in state (which also settles the intent) for `--force`.
-          journal({ op: "put", resource: prior }, false);
+          journal({ op: "put", resource: { ...prior, output: r.output ?? prior.output } }, false);
           result.retained.push(c.address);
           return true;
         }

@@ -51,6 +51,8 @@ export interface DeleteResult {
   kept?: string;
   /** What was kept is still sbx's (a file edited since sbx wrote it): it stays in state, so `--force` can finish the delete. */
   needsForce?: boolean;
+  /** With needsForce: the output to keep in state, naming only what is still there (default: the prior output). */
+  output?: Record<string, unknown>;
 }
 
 export interface DeleteOptions {

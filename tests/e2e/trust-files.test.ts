@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { addWorktree, git, makeRepo, newHome, sbx, walk } from "../helpers/sbx.js";
+import { standinHost } from "../helpers/nixos-standin.js";
 import { freePortBase } from "../helpers/ports.js";
 
 async function filesRepo(files: string): Promise<string> {
@@ -101,15 +102,15 @@ test("a copied file edited after apply is kept and named by destroy; destroy --f
   assert.match(preview.stdout, "edited outside sbx: destroy keeps it; --force deletes it");
   const down = await run(["destroy", "--auto-approve"], wt, home);
   assert.is(down.code, 0, down.stderr + down.stdout);
-  assert.match(down.stderr, `${local} was edited outside sbx, so it was kept`);
-  assert.match(down.stderr, `${settings} was edited outside sbx, so it was kept`);
+  assert.match(down.stderr, `${local} was edited outside sbx; kept`);
+  assert.match(down.stderr, `${settings} was edited outside sbx; kept`);
   assert.match(down.stderr, "Run `sbx destroy --force` to restore the original");
   assert.equal(bytes(local), edited.local);
   assert.equal(bytes(settings), edited.settings);
   assert.equal(Object.keys(JSON.parse(fs.readFileSync(path.join(home, "registry.json"), "utf8")).slots), [], "the slot is released all the same");
   // Still sbx's: a second plain destroy keeps them again; --force finishes.
   const again = await run(["destroy", "--auto-approve"], wt, home);
-  assert.match(again.stderr, "was edited outside sbx, so it was kept");
+  assert.match(again.stderr, "was edited outside sbx; kept");
   assert.equal(bytes(local), edited.local);
   const forced = await run(["destroy", "--force", "--auto-approve"], wt, home);
   assert.is(forced.code, 0, forced.stderr + forced.stdout);
@@ -117,6 +118,31 @@ test("a copied file edited after apply is kept and named by destroy; destroy --f
   assert.not.ok(fs.existsSync(settings), "--force deletes the copy sbx made");
   assert.equal(walk(path.join(home, "instances")), [], "nothing left in the state dir");
   assert.is(git(wt, "status", "--porcelain").trim(), "", "the worktree is as git left it");
+});
+
+test("a NixOS module file edited since apply stays sbx's: destroy keeps it and restores the others, destroy --force finishes (stand-in NixOS host)", async () => {
+  const h = standinHost();
+  const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHN0YW5kLWluIGtleSBmb3Igc2J4IHRlc3Rz test@sbx";
+  const repo = makeRepo({ "agent.toml": `[backend]\ntype = "microvm"\n\n[backend.microvm]\nssh_authorized_keys = ["${key}"]\n` });
+  const home = newHome();
+  const run = (args: string[]) => sbx(args, { cwd: repo, home, env: h.env });
+  assert.is((await run(["apply", "--auto-approve"])).code, 0);
+  const modules = path.join(h.root, "etc/nixos/sbx");
+  const [vm] = fs.readdirSync(modules);
+  const guest = path.join(modules, vm!, "vms", `${vm}.nix`);
+  const host = path.join(modules, vm!, "host.nix");
+  fs.appendFileSync(guest, "# a note by hand\n");
+  const edited = bytes(guest);
+  const down = await run(["destroy", "--auto-approve"]);
+  assert.is(down.code, 0, down.stderr + down.stdout);
+  assert.match(down.stderr, `${guest} was edited outside sbx; kept`);
+  assert.equal(bytes(guest), edited);
+  assert.not.ok(fs.existsSync(host), "the untouched module went");
+  const forced = await run(["destroy", "--force", "--auto-approve"]);
+  assert.is(forced.code, 0, forced.stderr + forced.stdout);
+  assert.not.ok(fs.existsSync(guest), "--force deletes the edited module sbx wrote");
+  assert.not.ok(fs.existsSync(modules), "and the directories sbx made");
+  assert.equal(walk(path.join(home, "instances")), []);
 });
 
 test("gc of a removed worktree never re-creates it to restore a backup, and leaves nothing behind", async () => {
