@@ -146,6 +146,7 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
   const runOne = async (j: Job): Promise<boolean> => {
     const c = j.change;
     if (c.action === "no-op" || c.action === "read") return true;
+    if (lost) return false;
     const driver = kinds.driver(c.type);
     // A resource found by its owner label (state lost) is deleted from what discovery saw.
     const prior = state.resources[c.address] ?? (c.action === "delete" && c.discovered && c.before ? { address: c.address, type: c.type, attrs: c.before, output: {}, dependsOn: c.depends_on } : undefined);
@@ -203,7 +204,13 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
   // One fsync for the intents of every operation that starts together.
   const begin = (batch: Job[]) => {
     const intents = batch.filter((j) => j.change.action !== "no-op" && j.change.action !== "read");
-    intents.forEach((j, i) => journal({ op: "intent", address: j.change.address, action: j.change.action }, i === intents.length - 1));
+    try {
+      intents.forEach((j, i) => journal({ op: "intent", address: j.change.address, action: j.change.action }, i === intents.length - 1));
+    } catch (e) {
+      // No durable intent, so these must not act: runOne sees `lost` and returns at once.
+      if (!(e instanceof StateError)) throw e;
+      lost ??= e;
+    }
   };
 
   const deletes = opts.changes.filter((c) => c.action === "delete");
