@@ -98,7 +98,7 @@ export async function removeOwned(ctx: DriverContext, file: string, out: Partial
   const now = await currentHash(ctx, file);
   if (now !== undefined && now !== out.hash && !ctx.force && !inside(ctx.stateDir, file)) {
     const original = backup ? ` The file that was there before sbx is kept at ${backup}.` : "";
-    return { kept: `${file} was edited outside sbx; kept.${original} Run \`sbx destroy --force\` to ${backup ? "restore the original" : "delete it"}.`, needsForce: true };
+    return { kept: `${file} was edited outside sbx; kept (pass --force to ${backup ? "restore the original" : "delete it"}).${original}`, needsForce: true };
   }
   if (backup) {
     const original = await ctx.target.readFile(backup);

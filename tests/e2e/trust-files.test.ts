@@ -104,7 +104,7 @@ test("a copied file edited after apply is kept and named by destroy; destroy --f
   assert.is(down.code, 0, down.stderr + down.stdout);
   assert.match(down.stderr, `${local} was edited outside sbx; kept`);
   assert.match(down.stderr, `${settings} was edited outside sbx; kept`);
-  assert.match(down.stderr, "Run `sbx destroy --force` to restore the original");
+  assert.match(down.stderr, "kept (pass --force to restore the original). The file that was there before sbx is kept at");
   assert.equal(bytes(local), edited.local);
   assert.equal(bytes(settings), edited.settings);
   assert.equal(Object.keys(JSON.parse(fs.readFileSync(path.join(home, "registry.json"), "utf8")).slots), [], "the slot is released all the same");

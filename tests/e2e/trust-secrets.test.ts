@@ -149,7 +149,7 @@ test("a literal and a $VAR secret appear in no output and no file but the 0600 s
     // A failing apply: a service that prints the secrets and dies.
     fs.writeFileSync(path.join(repo, "infra.toml"), infra(base, BAD));
     const failing = await run(["apply", "--auto-approve"], 1);
-    assert.match(failing.stderr, "process.bad exited before it was ready");
+    assert.match(failing.stderr, /process\.bad:? exited before it was ready/);
     assert.match(failing.stderr, "crashing with ********");
     // The same apply with the variable unset fails on resolution, naming the reference only.
     const unresolved = await run(["apply", "--auto-approve"], 1, {});
