@@ -3,7 +3,7 @@
 // `sbx destroy` removes it. Joins a one-node swarm when the engine is in none, and leaves
 // it. Skips loudly without Docker, fails when SBX_REQUIRE_DOCKER=1.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -59,11 +59,15 @@ if (HAVE_DOCKER) {
       assert.is(down.code, 0, down.stderr + down.stdout);
       assert.equal(lines("volume", "ls", "-q", "--filter", `name=${volume}`), [], "destroy removes it");
     } finally {
+      // Each step on its own: a step that fails (the swarm already left) must not skip the rest.
+      const tryDocker = (...args: string[]) => spawnSync("docker", args, { stdio: "ignore", timeout: 60_000 });
       if (stack) {
-        execFileSync("docker", ["stack", "rm", stack], { stdio: "ignore", timeout: 60_000 });
+        tryDocker("stack", "rm", stack);
         const end = Date.now() + 30_000;
-        while (lines("ps", "-aq", "--filter", `label=com.docker.stack.namespace=${stack}`).length && Date.now() < end) await new Promise((r) => setTimeout(r, 500));
-        for (const v of lines("volume", "ls", "-q", "--filter", `name=${stack}_`)) execFileSync("docker", ["volume", "rm", "-f", v], { stdio: "ignore", timeout: 60_000 });
+        const left = () => (spawnSync("docker", ["ps", "-aq", "--filter", `label=com.docker.stack.namespace=${stack}`], { encoding: "utf8", timeout: 60_000 }).stdout ?? "").trim();
+        while (left() && Date.now() < end) await new Promise((r) => setTimeout(r, 500));
+        if (left()) tryDocker("rm", "-f", ...left().split("\n"));
+        tryDocker("volume", "rm", "-f", `${stack}_data`);
       }
       if (lease) await leaveSwarm(lease);
     }
