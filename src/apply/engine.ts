@@ -3,10 +3,10 @@
 // failure stops its dependents only. Each operation's intent is journaled (fsync) before
 // it starts, so a crash at any point is recovered by the next run.
 
-import type { DriverContext, KindRegistry } from "../kinds/driver.js";
+import type { DeleteResult, DriverContext, KindRegistry } from "../kinds/driver.js";
 import type { Resource } from "../kinds/spec.js";
 import type { ResourceChange } from "../plan/model.js";
-import { applyEntry, type InstanceState, type JournalEntry, type StateResource, type StateStore } from "./state.js";
+import { applyEntry, StateError, type InstanceState, type JournalEntry, type StateResource, type StateStore } from "./state.js";
 
 export interface Failure {
   address: string;
@@ -20,6 +20,8 @@ export interface EngineResult {
   skipped: string[];
   /** What deletes deliberately left in place, with why. */
   kept: string[];
+  /** Addresses whose delete kept something that is still sbx's: they stay in state (`--force` finishes them). */
+  retained: string[];
   interrupted: boolean;
 }
 
@@ -114,10 +116,18 @@ async function schedule(jobs: Job[], parallelism: number, run: (j: Job) => Promi
 
 export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
   const { store, state, ctx, kinds } = opts;
-  const result: EngineResult = { done: [], failures: [], skipped: [], kept: [], interrupted: false };
+  const result: EngineResult = { done: [], failures: [], skipped: [], kept: [], retained: [], interrupted: false };
+  // State that can no longer be written (its directory vanished) ends the run: nothing
+  // more is started, and the error is thrown once the operations in flight have finished.
+  let lost: StateError | undefined;
   const stop = () => {
     if (opts.stopRequested?.()) result.interrupted = true;
-    return result.interrupted;
+    return result.interrupted || !!lost;
+  };
+  const keep = (address: string, r: DeleteResult | void) => {
+    if (!r?.kept) return;
+    result.kept.push(r.kept);
+    ctx.log(`${address}: ${r.kept}`);
   };
   // What an earlier run began and did not finish (this run's own intents come later).
   const leftPending = new Set(Object.keys(state.pending ?? {}));
@@ -136,6 +146,7 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
   const runOne = async (j: Job): Promise<boolean> => {
     const c = j.change;
     if (c.action === "no-op" || c.action === "read") return true;
+    if (lost) return false;
     const driver = kinds.driver(c.type);
     // A resource found by its owner label (state lost) is deleted from what discovery saw.
     const prior =
@@ -148,12 +159,13 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
     try {
       const desired: Resource = { address: c.address, type: c.type, attrs: c.after ?? {}, dependsOn: c.depends_on };
       if (c.action === "delete") {
-        if (prior) {
-          const r = await driver.delete(ctx, prior);
-          if (r?.kept) {
-            result.kept.push(r.kept);
-            ctx.log(`${c.address}: ${r.kept}`);
-          }
+        const r = prior ? await driver.delete(ctx, prior) : undefined;
+        keep(c.address, r);
+        if (r?.needsForce && prior) {
+          // Still sbx's: it stays in state (which also settles the intent) for `--force`.
+          journal({ op: "put", resource: { ...prior, output: r.output ?? prior.output } }, false);
+          result.retained.push(c.address);
+          return true;
         }
         journal({ op: "delete", address: c.address }, false);
       } else {
@@ -162,7 +174,7 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
         else {
           // Replace, or recreate something missing from the world but still in state.
           if (prior) {
-            await driver.delete(ctx, prior);
+            keep(c.address, await driver.delete(ctx, prior, { replacedBy: desired }));
             journal({ op: "delete", address: c.address }, false);
             journal({ op: "intent", address: c.address, action: "create" }, true);
           }
@@ -177,6 +189,10 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
       ctx.log(`${c.address}: ${end} after ${seconds}s${id}`);
       return true;
     } catch (e) {
+      if (e instanceof StateError) {
+        lost ??= e;
+        return false;
+      }
       const error = e instanceof Error ? e : new Error(String(e));
       result.failures.push({ address: c.address, error });
       ctx.log(`${c.address}: ${c.action === "delete" ? "Destruction" : "Apply"} failed`);
@@ -189,7 +205,13 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
   // One fsync for the intents of every operation that starts together.
   const begin = (batch: Job[]) => {
     const intents = batch.filter((j) => j.change.action !== "no-op" && j.change.action !== "read");
-    intents.forEach((j, i) => journal({ op: "intent", address: j.change.address, action: j.change.action }, i === intents.length - 1));
+    try {
+      intents.forEach((j, i) => journal({ op: "intent", address: j.change.address, action: j.change.action }, i === intents.length - 1));
+    } catch (e) {
+      // No durable intent, so these must not act: runOne sees `lost` and returns at once.
+      if (!(e instanceof StateError)) throw e;
+      lost ??= e;
+    }
   };
 
   const deletes = opts.changes.filter((c) => c.action === "delete");
@@ -213,6 +235,7 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
   for (const j of restJobs) if (j.change.depends_on.some((d) => failedDeletes.has(d))) j.state = "skipped";
   await schedule(restJobs, opts.parallelism, runOne, stop, begin);
 
+  if (lost) throw lost;
   store.append(...unsynced);
   for (const j of [...deleteJobs, ...restJobs]) if (j.state === "skipped") result.skipped.push(j.change.address);
   return result;

@@ -13,7 +13,8 @@ import type { DriverContext } from "../kinds/driver.js";
 import { fsReader, instanceId, projectPaths } from "./context.js";
 import { hostPaths } from "./host.js";
 import { findClaim, readRegistry } from "./registry.js";
-import { globalRedactor, registerLiteralSecrets } from "./secrets/redact.js";
+import { SECRETS_FILE } from "../compile/backends/common.js";
+import { globalRedactor, registerLiteralSecrets, registerSecretDefinitions, registerSecretsFile } from "./secrets/redact.js";
 import { StateError, StateStore, type InstanceMeta } from "./state.js";
 import { localTarget } from "./target/local.js";
 
@@ -106,12 +107,14 @@ export function driverContext(opts: RunOptions, inst: { id: string; stateDir: st
 export function openProject(opts: RunOptions): { project?: Project; diags: Diagnostic[]; texts: Map<string, string> } {
   const paths = projectPaths(opts.cwd, opts.env);
   const origin = originOf(opts, paths);
-  const { config, diags, texts } = loadConfig({ paths, reader: fsReader, sets: opts.sets, ...origin });
+  const { config, diags, texts, secretDefs } = loadConfig({ paths, reader: fsReader, sets: opts.sets, ...origin });
+  registerSecretDefinitions(secretDefs ?? []);
   if (config) registerLiteralSecrets(config.secretRefs);
   if (!config || hasErrors(diags)) return { diags, texts };
   const project = config.infra.project!.name;
   const id = instanceId(project, paths.worktree);
   const stateDir = hostPaths.instance(opts.home, id);
+  registerSecretsFile(path.join(stateDir, SECRETS_FILE));
   const h = createHash("sha256");
   for (const f of config.files) h.update(`${f.role}:${f.file}:${f.hash}\n`);
   for (const s of opts.sets) h.update(`set:${s}\n`);
@@ -171,7 +174,13 @@ export function findInstance(opts: RunOptions, worktree: string): Instance | und
   for (const candidate of ids) {
     const store = new StateStore(hostPaths.instance(opts.home, candidate));
     if (!store.exists()) continue;
-    const { state } = store.load();
+    let state;
+    try {
+      state = store.load().state;
+    } catch (e) {
+      if (e instanceof StateError && candidate !== claim?.instance) continue; // another sandbox's unusable state: not this one's business
+      throw e;
+    }
     if (state.instance.worktree !== worktree && candidate !== claim?.instance) continue;
     id = candidate;
     main = state.instance.main || worktree;
@@ -184,6 +193,7 @@ export function findInstance(opts: RunOptions, worktree: string): Instance | und
 
 export function instanceFor(opts: RunOptions, i: { id: string; project: string; worktree: string; main: string }): Instance {
   const stateDir = hostPaths.instance(opts.home, i.id);
+  registerSecretsFile(path.join(stateDir, SECRETS_FILE));
   const paths: ProjectPaths = { cwd: i.worktree, worktree: i.worktree, main: i.main };
   return { opts, paths, id: i.id, project: i.project, stateDir, store: new StateStore(stateDir), ctx: driverContext(opts, { id: i.id, stateDir, worktree: i.worktree, main: i.main }, {}) };
 }

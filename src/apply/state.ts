@@ -161,14 +161,36 @@ export class StateStore {
     return { state, replayed };
   }
 
+  /** A token `init` leaves in the directory: a later write requires this very directory (a
+   * directory removed and made again, say by a driver's mkdir -p, has no token; inode
+   * numbers are reused at once, so they cannot tell). */
+  private token: string | undefined;
+
+  private get tokenFile(): string {
+    return path.join(this.dir, ".run");
+  }
+
   /** Create the instance directory; every later write requires it to still be there. */
   init(): void {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.token = randomUUID();
+    fs.writeFileSync(this.tokenFile, this.token + "\n", { mode: 0o600 });
   }
 
+  /** The directory is still the one `init` saw: gone, or removed and made again, both mean state was lost. */
   private requireDir(): void {
-    if (!fs.existsSync(this.dir))
+    if (!this.stillOurs())
       throw new StateError(`The state directory ${this.dir} disappeared while sbx was running. What this run created is still running; run \`sbx destroy\` (it finds it by owner labels) or \`sbx apply\` again.`);
+  }
+
+  private stillOurs(): boolean {
+    try {
+      if (this.token === undefined) return fs.statSync(this.dir).isDirectory();
+      return fs.readFileSync(this.tokenFile, "utf8").trim() === this.token;
+    } catch (e) {
+      if (["ENOENT", "ENOTDIR"].includes((e as NodeJS.ErrnoException).code ?? "")) return false;
+      throw e;
+    }
   }
 
   /**

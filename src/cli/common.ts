@@ -2,7 +2,7 @@
 
 import * as fs from "node:fs";
 import * as readline from "node:readline/promises";
-import { findInstance, loadHostConfig, NoSuchDirectory, openProject, profileNameFor, projectPaths, sbxHome, type Instance, type Project, type RunOptions } from "../apply/index.js";
+import { claimOf, findInstance, loadHostConfig, NoSuchDirectory, openProject, profileNameFor, projectPaths, sbxHome, type Instance, type Project, type RunOptions } from "../apply/index.js";
 import { parseInputFlag } from "../compile/profiles.js";
 import { parseDuration } from "../compile/duration.js";
 import { error } from "../compile/diagnostics.js";
@@ -115,7 +115,13 @@ export function project(opts: RunOptions): Project {
  */
 export function instance(opts: RunOptions): { inst?: Instance; project?: Project; problems: ReturnType<typeof openProject> } {
   const loaded = inDirectory(() => openProject(opts));
-  if (loaded.project) return { inst: loaded.project, project: loaded.project, problems: loaded };
+  if (loaded.project) {
+    // No state under the configured name, but some under an older one (the project was
+    // renamed after apply): that sandbox is this worktree's, and must stay reachable.
+    const p = loaded.project;
+    const older = p.store.exists() || claimOf(opts.home, p.id) ? undefined : findInstance(opts, p.paths.worktree);
+    return { inst: older ?? p, project: p, problems: loaded };
+  }
   const { worktree } = projectPaths(opts.cwd, opts.env);
   return { inst: findInstance(opts, worktree), problems: loaded };
 }

@@ -14,6 +14,7 @@ import { LAYER_PRIORITY, DEFAULT, OPTION_DEFAULT } from "./priority.js";
 import { declaredInputs, profileProblems, profileSearchDirs, resolveInputs, type InputDecl } from "./profiles.js";
 import { portSpecs, portsForSlot, slotRange, usableSlots } from "./ports.js";
 import { SCHEMAS } from "./schema.js";
+import { secretsInUnparsedToml } from "./secret-refs.js";
 import { validateMerged } from "./validate.js";
 import type { InfraConfig } from "./generated/infra.js";
 import type { AgentConfig } from "./generated/agent.js";
@@ -171,7 +172,34 @@ function nest(p: readonly string[], v: TomlValue): TomlTable {
   return out as TomlTable;
 }
 
-export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags: Diagnostic[]; texts: Map<string, string> } {
+/**
+ * Every definition of a secret in the layers, merged or not, as [name, raw reference]:
+ * the redactor learns literal values even when the configuration does not load (a
+ * conflict lists every definition). `{ force = v }` and `{ default = v }` are unwrapped.
+ */
+function secretDefinitions(layers: readonly Layer[], profiles: readonly ProfileRef[]): [string, string][] {
+  const out: [string, string][] = [];
+  const raw = (v: unknown): string | undefined => {
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return String(v);
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      if (keys.length === 1 && (keys[0] === "force" || keys[0] === "default")) return raw((v as Record<string, unknown>)[keys[0]]);
+    }
+    return undefined;
+  };
+  for (const l of layers) {
+    const secrets = (l.value.sandbox as TomlTable | undefined)?.secrets;
+    if (!secrets || typeof secrets !== "object" || Array.isArray(secrets)) continue;
+    for (const [k, v] of Object.entries(secrets)) {
+      const r = raw(v);
+      if (r !== undefined) out.push([k, r]);
+    }
+  }
+  for (const p of profiles) for (const [k, v] of Object.entries(p.secretRefs)) if (typeof v === "string") out.push([k, v]);
+  return out;
+}
+
+export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags: Diagnostic[]; texts: Map<string, string>; secretDefs?: [string, string][] } {
   const { paths, reader } = opts;
   const diags: Diagnostic[] = [];
   const texts = new Map<string, string>();
@@ -185,6 +213,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     return { diags, texts };
   }
   const files: ConfigFile[] = [];
+  const unparsedSecrets: [string, string][] = [];
   const load = (abs: string, role: ConfigFile["role"]): LoadedFile | undefined => {
     const text = reader.read(abs);
     if (text === undefined) return undefined;
@@ -192,6 +221,9 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     texts.set(shown, text);
     const r = loadToml(shown, text);
     diags.push(...r.diags);
+    // A file that does not parse is in no layer: read its secrets line by line, so the error
+    // that shows the broken line never shows a literal secret.
+    if (!r.value) unparsedSecrets.push(...secretsInUnparsedToml(text));
     if (r.value) files.push({ role, file: shown, hash: shortHash(text) });
     return r.value;
   };
@@ -202,7 +234,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
   const baseDir = found?.infraFile ? path.dirname(found.infraFile) : configDir;
   const localFile = found ? load(path.join(baseDir, "infra.local.toml"), "local") : undefined;
   const agentFile = found ? load(path.join(baseDir, "agent.toml"), "agent") : undefined;
-  if (found && (found.infraFile ? !infraFile : !agentFile)) return { diags, texts };
+  if (found && (found.infraFile ? !infraFile : !agentFile)) return { diags, texts, secretDefs: unparsedSecrets };
 
   // Profiles: `profile = "x"`, `[sandbox] profile = "x"` or `extends = [...]`, in any project file; then --profile.
   const profileNames: { name: string; range?: SourceRange }[] = [];
@@ -324,6 +356,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
   infraLayers.push(...infraSets);
   // The file errors without a position fall back to: infra.toml, agent.toml when it is alone, or the profile.
   const mainFile = infraFile?.file ?? agentFile?.file ?? profiles[profiles.length - 1]!.file;
+  const secretDefs = [...secretDefinitions(infraLayers, profiles), ...unparsedSecrets];
   const im = mergeLayers(SCHEMAS.infra, infraLayers);
   diags.push(...im.diags);
   if (!hasErrors(im.diags)) diags.push(...validateMerged("infra", im.merged, mainFile));
@@ -350,7 +383,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
   diags.push(...choice.diags);
   // Cross-field rules assume well-typed values: only after the schema passed.
   if (!hasErrors(diags)) diags.push(...semanticChecks(im.merged, mainFile), ...ignoredAgentSettings(choice.name, agentMerged));
-  if (hasErrors(diags)) return { diags: dedupe(diags), texts };
+  if (hasErrors(diags)) return { diags: dedupe(diags), texts, secretDefs };
   const infra = im.merged.value as unknown as InfraConfig;
   const secretRefs: Record<string, string> = {};
   for (const p of profiles) Object.assign(secretRefs, p.secretRefs);
@@ -375,6 +408,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     },
     diags: dedupe(diags),
     texts,
+    secretDefs,
   };
 }
 

@@ -57,7 +57,9 @@ export function explainOption(config: ResolvedConfig, text: string, opts: { slot
   const children = merged ? [...merged.options.values()].filter((o) => o.path.length > p.length && pathKey(o.path.slice(0, p.length)) === pathKey(p)) : [];
   if (children.length) {
     lines.push("Value: (table)", "Defined by:");
-    for (const c of children) lines.push(`  ${formatPath(c.path)} = ${showValue(shown(c.path, c.value))}  (${c.defs.map((d) => (d.line ? `${d.file}:${d.line}` : d.file)).join(", ")})`);
+    // Each entry with where it is defined and at which priority, the winning definition first.
+    for (const c of children)
+      lines.push(`  ${formatPath(c.path)} = ${showValue(shown(c.path, c.value))}  (${[...c.defs].sort((a, b) => a.priority - b.priority).map((d) => `${d.line ? `${d.file}:${d.line}` : d.file}, priority ${d.priority}`).join("; ")})`);
     return { lines, diags: [] };
   }
   if (s) {

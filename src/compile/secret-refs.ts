@@ -58,3 +58,41 @@ export function literalSecretValue(name: string, raw: string): string | undefine
 export function showSecretRef(name: string, raw: string): string {
   return parseSecretRef(name, raw).ref?.display ?? LITERAL_DISPLAY;
 }
+
+/** A table path or key as written (`sandbox.secrets`, `"odd key"`), as plain segments. */
+function segments(text: string): string[] {
+  return [...text.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|([^.\s]+)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? "");
+}
+
+/** The text of the first string in `rest` (closed or not), or the bare value up to a comment. */
+function firstString(rest: string): string | undefined {
+  const m = /^\s*(?:\{\s*(?:force|default)\s*=\s*)?(?:"((?:[^"\\]|\\.)*)"?|'([^']*)'?|([^\s#,}]+))/.exec(rest);
+  const v = m?.[1] ?? m?.[2] ?? m?.[3];
+  return v === undefined || v === "" ? undefined : v;
+}
+
+/**
+ * Secret definitions read line by line from a TOML file that does not parse, so a
+ * literal on a broken line (an unterminated string, a duplicate key) is known to the
+ * redactor before the error shows that line. Best effort: `[sandbox.secrets]`,
+ * `[setup.secret_refs]` and `[defaults.infra.sandbox.secrets]` tables and dotted keys.
+ */
+export function secretsInUnparsedToml(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  let table: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const header = /^\s*\[\[?\s*([^\]]*?)\s*\]\]?/.exec(line);
+    if (header) {
+      table = segments(header[1]!);
+      continue;
+    }
+    const kv = /^\s*((?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*=(.*)$/.exec(line);
+    if (!kv) continue;
+    const full = [...table, ...segments(kv[1]!)];
+    const at = full.join(".");
+    const secretTable = ["sandbox.secrets", "setup.secret_refs", "defaults.infra.sandbox.secrets"].find((t) => at.startsWith(`${t}.`) && full.length === t.split(".").length + 1);
+    const value = secretTable ? firstString(kv[2]!) : undefined;
+    if (secretTable && value !== undefined) out.push([full[full.length - 1]!, value]);
+  }
+  return out;
+}

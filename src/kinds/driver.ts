@@ -49,6 +49,15 @@ export interface ApplyResult<A extends object = Record<string, unknown>> {
 export interface DeleteResult {
   /** Set when the driver deliberately left something in place: says what and why. */
   kept?: string;
+  /** What was kept is still sbx's (a file edited since sbx wrote it): it stays in state, so `--force` can finish the delete. */
+  needsForce?: boolean;
+  /** With needsForce: the output to keep in state, naming only what is still there (default: the prior output). */
+  output?: Record<string, unknown>;
+}
+
+export interface DeleteOptions {
+  /** Deleted only to be created again (replace, or recreate what went missing): data that the new one reuses stays. */
+  replacedBy?: Resource;
 }
 
 /** A failure the user can fix; `lines` are printed in the report. */
@@ -73,7 +82,7 @@ export interface Driver<A extends object = Record<string, unknown>> {
   read(ctx: DriverContext, prior: StateResource<A>): Promise<Observation>;
   create(ctx: DriverContext, r: Resource<A>, opts?: CreateOptions): Promise<ApplyResult<A>>;
   update(ctx: DriverContext, r: Resource<A>, prior: StateResource<A>): Promise<ApplyResult<A>>;
-  delete(ctx: DriverContext, prior: StateResource<A>): Promise<DeleteResult | void>;
+  delete(ctx: DriverContext, prior: StateResource<A>, opts?: DeleteOptions): Promise<DeleteResult | void>;
 }
 
 /** Refines desired attributes at plan time (values known only on this host, e.g. secret fingerprints). */
@@ -111,6 +120,16 @@ export interface LogSource<A extends object = Record<string, unknown>> {
 /** Finds what this instance owns by owner label or marker, for destroy and gc when state is lost. */
 export interface Discoverer {
   discover(ctx: DriverContext): Promise<StateResource[]>;
+}
+
+/** Computed attributes as they are now (a stack's volumes), so a destroy plan names what will go. */
+export interface Refresher<A extends object = Record<string, unknown>> {
+  refresh(ctx: DriverContext, prior: StateResource<A>): Promise<Partial<A>>;
+}
+
+/** What a delete would leave in place and why (shown in destroy plans); undefined when it goes. */
+export interface DeletePreview<A extends object = Record<string, unknown>> {
+  keeps(ctx: DriverContext, prior: StateResource<A>): Promise<string | undefined>;
 }
 
 /** Tells whether a busy port is held by this resource (so it is not reported as foreign). */
@@ -160,6 +179,8 @@ export const hasPlanner = <A extends object>(d: Driver<A>): d is Driver<A> & Pla
 export const hasStatus = <A extends object>(d: Driver<A>): d is Driver<A> & StatusReporter<A> => typeof (d as Partial<StatusReporter<A>>).status === "function";
 export const hasLogs = <A extends object>(d: Driver<A>): d is Driver<A> & LogSource<A> => typeof (d as Partial<LogSource<A>>).logs === "function";
 export const hasDiscover = <A extends object>(d: Driver<A>): d is Driver<A> & Discoverer => typeof (d as Partial<Discoverer>).discover === "function";
+export const hasRefresh = <A extends object>(d: Driver<A>): d is Driver<A> & Refresher<A> => typeof (d as Partial<Refresher<A>>).refresh === "function";
+export const hasDeletePreview = <A extends object>(d: Driver<A>): d is Driver<A> & DeletePreview<A> => typeof (d as Partial<DeletePreview<A>>).keeps === "function";
 export const hasPortHolder = <A extends object>(d: Driver<A>): d is Driver<A> & PortHolder<A> => typeof (d as Partial<PortHolder<A>>).holdsPort === "function";
 
 /** A kind: its pure declaration and its driver, registered together with one line. */

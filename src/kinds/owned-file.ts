@@ -23,6 +23,16 @@ function backupPath(ctx: DriverContext, file: string): string {
   return path.join(ctx.stateDir, "backups", `${sha256(file).slice(0, 16)}-${path.basename(file)}`);
 }
 
+/** Written before sbx's first write to a path where nothing was: "what is here now is sbx's". */
+function noOriginalMarker(ctx: DriverContext, file: string): string {
+  return `${backupPath(ctx, file)}.none`;
+}
+
+function inside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
 /** Hash of the file now at `file`, or undefined when there is none. */
 export async function currentHash(ctx: DriverContext, file: string): Promise<string | undefined> {
   const st = await ctx.target.stat(file);
@@ -32,47 +42,82 @@ export async function currentHash(ctx: DriverContext, file: string): Promise<str
 }
 
 /**
- * Write `data` to `file`. On the first write (no prior output) a file already there is
- * kept as a backup first. `recovering`: an earlier run began this write and died, so a
- * backup it made is the original, and a file without one is sbx's own.
+ * What was at `file` before sbx's first write, recorded before that write: the original
+ * kept as a backup, or a marker saying there was nothing. `recovering`: an earlier run
+ * began this write and died, so what it recorded stands; without a record, whatever is
+ * there now was there before sbx (the run died before recording, hence before writing).
  */
+async function recordOriginal(ctx: DriverContext, file: string, data: string | Buffer, recovering: boolean): Promise<string | undefined> {
+  const kept = backupPath(ctx, file);
+  const none = noOriginalMarker(ctx, file);
+  if (recovering) {
+    if (await ctx.target.stat(kept)) return kept;
+    if (await ctx.target.stat(none)) return undefined;
+  }
+  const st = await ctx.target.stat(file);
+  const existing = st ? await ctx.target.readFile(file) : undefined;
+  if (existing === undefined) {
+    await ctx.target.writeFile(none, "", 0o600);
+    return undefined;
+  }
+  await ctx.target.writeFile(kept, existing, st!.mode & 0o777);
+  await ctx.target.remove(none);
+  if (sha256(existing) !== sha256(data)) ctx.log(`${file}: kept the existing file as ${kept}; destroy restores it`);
+  return kept;
+}
+
+/** Write `data` to `file`. On the first write (no prior output) what was there is recorded first. */
 export async function writeOwned(ctx: DriverContext, opts: { file: string; data: string | Buffer; mode: number; prior?: OwnedFileOutput; recovering?: boolean }): Promise<OwnedFileOutput> {
   const { file, data, mode, prior } = opts;
   const st = await ctx.target.stat(file);
   if (st?.kind === "dir") throw new DriverError(`${file} is a directory; sbx would write a file there. Move the directory away or choose another destination.`, undefined, "provision");
-  let backup = prior?.backup;
-  if (!prior && st) {
-    const kept = backupPath(ctx, file);
-    if (opts.recovering && (await ctx.target.stat(kept))) backup = kept;
-    else if (!opts.recovering) {
-      const existing = await ctx.target.readFile(file);
-      if (existing !== undefined) {
-        await ctx.target.writeFile(kept, existing, st.mode & 0o777);
-        backup = kept;
-        if (sha256(existing) !== sha256(data)) ctx.log(`${file}: kept the existing file as ${kept}; destroy restores it`);
-      }
-    }
-  }
+  const backup = prior ? prior.backup : await recordOriginal(ctx, file, data, !!opts.recovering);
   await ctx.target.writeFile(file, data, mode);
   return { hash: sha256(data), ...(backup ? { backup } : {}) };
 }
 
-/** Remove a file sbx wrote, restoring what was there before; keep (and name) anything edited since. */
+/** Drop what sbx recorded about the original of `file`. */
+async function forget(ctx: DriverContext, file: string, backup: string | undefined): Promise<void> {
+  if (backup) await ctx.target.remove(backup);
+  await ctx.target.remove(noOriginalMarker(ctx, file));
+}
+
+/**
+ * Remove a file sbx wrote, restoring what was there before. A file edited since sbx wrote
+ * it is kept and named, and stays sbx's (in state) so `sbx destroy --force` can finish;
+ * files in sbx's own state dir are sbx's whatever their content.
+ */
 export async function removeOwned(ctx: DriverContext, file: string, out: Partial<OwnedFileOutput>): Promise<DeleteResult> {
-  const now = await currentHash(ctx, file);
   const backup = typeof out.backup === "string" ? out.backup : undefined;
-  if (now !== undefined && now !== out.hash && !ctx.force) {
-    return { kept: `${file} was edited outside sbx; kept (pass --force to ${backup ? "restore the original" : "delete it"})` };
+  // The worktree itself is gone (git worktree remove, rm -rf): there is nothing to restore
+  // into, and writing the original back would re-create the directory.
+  if (inside(ctx.worktree, file) && !inside(ctx.stateDir, file) && !(await ctx.target.stat(ctx.worktree))) {
+    await forget(ctx, file, backup);
+    return {};
+  }
+  const now = await currentHash(ctx, file);
+  if (now !== undefined && now !== out.hash && !ctx.force && !inside(ctx.stateDir, file)) {
+    const original = backup ? ` The file that was there before sbx is kept at ${backup}.` : "";
+    return { kept: `${file} was edited outside sbx; kept (pass --force to ${backup ? "restore the original" : "delete it"}).${original}`, needsForce: true };
   }
   if (backup) {
     const original = await ctx.target.readFile(backup);
     if (original !== undefined) {
       const st = await ctx.target.stat(backup);
       await ctx.target.writeFile(file, original, st?.mode ?? 0o644);
-      await ctx.target.remove(backup);
+      await forget(ctx, file, backup);
       return {};
     }
   }
   if (now !== undefined) await ctx.target.remove(file);
+  await forget(ctx, file, undefined);
   return {};
+}
+
+/** What a delete would leave in place, for the plan (undefined: it goes). */
+export async function keptOnDelete(ctx: DriverContext, file: string, out: Partial<OwnedFileOutput>): Promise<string | undefined> {
+  if (ctx.force || inside(ctx.stateDir, file) || !(await ctx.target.stat(ctx.worktree))) return undefined;
+  const now = await currentHash(ctx, file);
+  if (now === undefined || now === out.hash) return undefined;
+  return `edited outside sbx: destroy keeps it; --force ${out.backup ? "restores the original" : "deletes it"}`;
 }

@@ -2,6 +2,7 @@
 // configuration as soon as it loads, and every value resolved later.
 
 import { literalSecretValue } from "../../compile/secret-refs.js";
+import { readSecretsFile } from "./file.js";
 
 export const MASK = "********";
 
@@ -38,6 +39,20 @@ export class Redactor {
 
 /** One redactor per process: every value resolved anywhere is registered here. */
 export const globalRedactor = new Redactor();
+
+/** Register the values in a secrets file sbx wrote (so output of what already runs is masked before any secret is resolved again). */
+export function registerSecretsFile(file: string, redactor: Redactor = globalRedactor): void {
+  const values = readSecretsFile(file);
+  if (values) redactor.add(...values.values());
+}
+
+/** Register every literal among secret definitions, merged or not (decided by the one rule in secret-refs). */
+export function registerSecretDefinitions(defs: readonly (readonly [string, string])[], redactor: Redactor = globalRedactor): void {
+  for (const [name, raw] of defs) {
+    const v = literalSecretValue(name, raw);
+    if (v !== undefined) redactor.add(v);
+  }
+}
 
 /** Register the literal secrets of a configuration (decided by the one rule in secret-refs). */
 export function registerLiteralSecrets(refs: Readonly<Record<string, string>>, redactor: Redactor = globalRedactor): void {

@@ -9,7 +9,9 @@ import { slotRange, slotRequestProblem, usableSlots } from "../../compile/ports.
 import { KINDS } from "../../kinds/index.js";
 import { hasChanges, planErrors, type Plan } from "../../plan/model.js";
 import { staleReason } from "../../plan/planfile.js";
+import { stableStringify } from "../../plan/render/json.js";
 import { targetPlan } from "../../plan/target.js";
+import { globalRedactor } from "../secrets/redact.js";
 import { runEngine, type EngineResult } from "../engine.js";
 import { appendEvent } from "../events.js";
 import { claimSlot, NoSlotError, setClaimStatus } from "../registry.js";
@@ -72,9 +74,10 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   if (hasErrors(targeted.diags)) return { diags: targeted.diags, plan };
   plan = { ...targeted.plan, diagnostics: [...targeted.plan.diagnostics, ...targeted.diags] };
   if (req.saved) {
-    const why = staleReason(req.saved.plan, plan);
+    // The saved file went through the redactor; the fresh plan is the same plan unmasked.
+    const masked = globalRedactor.redact(stableStringify(plan.resource_changes)) !== stableStringify(req.saved.plan.resource_changes);
+    const why = staleReason(req.saved.plan, plan) ?? (masked ? "what is running changed after the plan was created" : undefined);
     if (why) return { diags: [error("Saved plan is stale", { code: "plan-stale", detail: `The plan in ${req.saved.file} can no longer be applied because ${why}.\nRun \`sbx plan -out ${req.saved.file}\` again.` })], plan };
-    plan = { ...plan, resource_changes: req.saved.plan.resource_changes, summary: req.saved.plan.summary };
   } else req.show(plan);
   if (planErrors(plan).length) return { diags: planErrors(plan), plan, texts: made.texts };
   if (!hasChanges(plan)) {

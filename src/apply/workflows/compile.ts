@@ -14,7 +14,7 @@ import { KINDS } from "../../kinds/index.js";
 import type { Artefact } from "../../kinds/spec.js";
 import { stableStringify } from "../../plan/render/json.js";
 import { fsReader, projectPaths } from "../context.js";
-import { registerLiteralSecrets } from "../secrets/redact.js";
+import { globalRedactor, registerLiteralSecrets, registerSecretDefinitions } from "../secrets/redact.js";
 
 export const SYMBOLIC_ROOTS = { worktree: "<worktree>", main: "<main>", state: "<state>" };
 
@@ -27,6 +27,7 @@ export interface Loaded {
 export function loadProjectConfig(cwd: string, sets: readonly string[], env: NodeJS.ProcessEnv): Loaded & { worktree: string } {
   const paths = projectPaths(cwd, env);
   const r = loadConfig({ paths, reader: fsReader, sets });
+  registerSecretDefinitions(r.secretDefs ?? []);
   if (r.config) registerLiteralSecrets(r.config.secretRefs);
   return { ...r, worktree: paths.worktree };
 }
@@ -123,7 +124,7 @@ export function writeArtefacts(dir: string, artefacts: readonly Artefact[], onWr
     const file = path.resolve(root, a.path);
     if (path.relative(root, file).startsWith("..")) throw new Error(`bug: artefact ${a.path} escapes the output directory`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, a.content);
+    fs.writeFileSync(file, globalRedactor.redact(a.content));
     onWrite(a.path);
   }
 }

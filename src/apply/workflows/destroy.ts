@@ -55,6 +55,12 @@ function removeStateDir(inst: Instance, result: EngineResult | undefined, kept?:
   for (const e of fs.readdirSync(inst.stateDir)) if (e !== "backups") fs.rmSync(path.join(inst.stateDir, e), { recursive: true, force: true });
 }
 
+/** Keep only the state and the backups the resources still in it need. */
+function pruneStateDir(inst: Instance): void {
+  const keep = new Set(["state.json", "state.json.backup", "backups"]);
+  for (const e of fs.readdirSync(inst.stateDir)) if (!keep.has(e)) fs.rmSync(path.join(inst.stateDir, e), { recursive: true, force: true });
+}
+
 export async function destroyInstance(inst: Instance, req: DestroyRequest): Promise<DestroyOutcome> {
   const lock = await lockInstance(inst, req.lockTimeoutMs);
   if ("diags" in lock) return lock;
@@ -90,7 +96,13 @@ export async function destroyInstance(inst: Instance, req: DestroyRequest): Prom
     const kept = await withdrawReachability(inst);
     const released = await releaseSlot(inst.opts.home, inst.id, inst.opts);
     const slot = released?.slot ?? (plan.slot.status === "held" ? plan.slot.number : undefined);
-    removeStateDir(inst, result, kept);
+    // Files kept because they were edited stay sbx's: their state (and the originals
+    // they would restore) stays for `sbx destroy --force`. Everything else goes.
+    if (result?.retained.length) {
+      state.instance = { ...state.instance, slot: null };
+      inst.store.commit(state);
+      pruneStateDir(inst);
+    } else removeStateDir(inst, result, kept);
     appendEvent(inst.opts.home, { event: req.event ?? "destroyed", instance: inst.id, project: inst.project, worktree: inst.paths.worktree, slot: slot ?? null });
     const diags = result ? engineDiagnostics(result, inst.paths.worktree) : [];
     if (kept) diags.push(warning("Kept", { detail: kept }));

@@ -4,7 +4,7 @@
 import { error, hasErrors, warning, type Diagnostic } from "../../compile/diagnostics.js";
 import { slotPortSpecs } from "../../compile/backends/index.js";
 import { portsForSlot, slotRange, usableSlots } from "../../compile/ports.js";
-import { hasDiscover, hasPlanner, hasPortHolder, stoppedAt } from "../../kinds/driver.js";
+import { hasDeletePreview, hasDiscover, hasPlanner, hasPortHolder, hasRefresh, stoppedAt } from "../../kinds/driver.js";
 import { KINDS } from "../../kinds/index.js";
 import type { Resource } from "../../kinds/spec.js";
 import { diffResources, type PriorResource } from "../../plan/diff.js";
@@ -110,14 +110,31 @@ function basePlan(inst: Instance, state: InstanceState, mode: Plan["mode"]): Pla
   };
 }
 
-/** A destroy plan from state alone, plus whatever carries this instance's owner label or marker. */
+/**
+ * A destroy plan from state alone, plus whatever carries this instance's owner label or
+ * marker. The returned state holds the discovered resources too, so destroy acts on them;
+ * computed attributes are refreshed (a stack's volumes) and each change says what its
+ * delete would leave in place, so the plan names exactly what goes and what stays.
+ */
 export async function planDestroy(inst: Instance): Promise<PlanOutcome | { diags: Diagnostic[] }> {
   const { state, diags } = loadState(inst);
   if (!state) return { diags };
   const claim = claimOf(inst.opts.home, inst.id);
   const discovered = await discoverOwned(inst, state);
-  const observed = await observe(inst, Object.values(state.resources));
-  const changes = diffResources({ desired: [], prior: prior(state, discovered), observed, mode: "destroy", specs: KINDS });
+  for (const r of discovered) state.resources[r.address] = r;
+  const keeps = new Map<string, string>();
+  for (const r of Object.values(state.resources)) {
+    const d = KINDS.driver(r.type);
+    if (hasRefresh(d)) state.resources[r.address] = { ...r, attrs: { ...r.attrs, ...(await d.refresh(inst.ctx, r)) } };
+    const kept = hasDeletePreview(d) ? await d.keeps(inst.ctx, r) : undefined;
+    if (kept) keeps.set(r.address, kept);
+  }
+  const found = new Set(discovered.map((r) => r.address));
+  const known = Object.values(state.resources).filter((r) => !found.has(r.address));
+  const observed = await observe(inst, known);
+  const fromState = { ...state, resources: Object.fromEntries(known.map((r) => [r.address, r])) };
+  const changes = diffResources({ desired: [], prior: prior(fromState, Object.values(state.resources).filter((r) => found.has(r.address))), observed, mode: "destroy", specs: KINDS });
+  for (const c of changes) if (keeps.has(c.address)) c.reasons.push(keeps.get(c.address)!);
   const plan = basePlan(inst, state, "destroy");
   plan.slot = { number: claim?.slot ?? state.instance.slot ?? 0, status: claim ? "held" : "none" };
   plan.ports = claim?.ports ?? {};

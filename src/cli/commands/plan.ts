@@ -1,7 +1,7 @@
 // `sbx plan` and `sbx show`: preview (text, --json, --markdown), -out FILE, --detailed-exitcode.
 
 import * as fs from "node:fs";
-import { planLocked } from "../../apply/index.js";
+import { outputRedactor, planLocked } from "../../apply/index.js";
 import { error } from "../../compile/diagnostics.js";
 import { hasChanges, planErrors, type Plan } from "../../plan/model.js";
 import { parsePlanFile, serializePlan } from "../../plan/planfile.js";
@@ -47,7 +47,7 @@ export async function planCommand(g: GlobalOptions, flags: PlanFlags): Promise<v
   const { plan } = made;
   printPlan(plan, flags);
   if (flags.out) {
-    fs.writeFileSync(flags.out, serializePlan(plan), { mode: 0o600 });
+    fs.writeFileSync(flags.out, outputRedactor.redact(serializePlan(plan)), { mode: 0o600 });
     const chdir = g.dir !== undefined ? `-C ${JSON.stringify(g.dir)} ` : "";
     if (!flags.json && !flags.markdown) out(`\nSaved the plan to: ${flags.out}\n\nTo perform exactly these actions, run the following command to apply:\n    sbx ${chdir}apply ${profileFlagsOf(flags)}${JSON.stringify(flags.out)}`);
   }

@@ -20,6 +20,9 @@ import type { ResolvedConfig } from "../config.js";
 import type { InfraConfig } from "../generated/infra.js";
 import type { BuildContext } from "./types.js";
 
+/** The secrets file in the instance's state dir (0600; the only file that holds secret values). */
+export const SECRETS_FILE = ".env.secrets";
+
 export interface BuildInput {
   infra: InfraConfig;
   merged: Merged;
@@ -117,7 +120,7 @@ export function commonResources(input: BuildInput, diags: Diagnostic[]): CommonR
   }
   let secretsPath: string | null = null;
   if (refs.length) {
-    secretsPath = path.join(ctx.roots.state, ".env.secrets");
+    secretsPath = path.join(ctx.roots.state, SECRETS_FILE);
     const shown: Record<string, string> = {};
     for (const r of refs) shown[r.name] = r.display;
     const secrets: Resource<SecretsAttrs> = { address: "secrets.env", type: "secrets", attrs: { path: secretsPath, refs: shown }, dependsOn: ["slot.this"] };

@@ -1,12 +1,12 @@
-// Runs the project's compose file as `<project>-slot-<N>`. A failed first start cleans
-// up only what that start created; a failed update of a running stack touches nothing,
-// so a plan that destroys nothing never loses data. Volumes go only on destroy, which
-// the plan lists by name.
+// Runs the project's compose file as `<project>-slot-<N>`. A failed first start removes
+// only what that start created; a failed update of a running stack touches nothing, so a
+// plan that destroys nothing never loses data. Volumes go only when the stack itself is
+// destroyed, and the destroy plan lists them by name (refreshed when it is made).
 
 import type { StateResource } from "../../apply/state.js";
-import { DriverError, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type StatusReporter, type Stoppable, type Planner, stoppedAt } from "../driver.js";
+import { DriverError, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type Refresher, type StatusReporter, type Stoppable, type Planner, stoppedAt } from "../driver.js";
 import type { Resource } from "../spec.js";
-import { compose, composeCommand, containers, containersIfEngine, projectLabel, removeLabelled, removeVolumes, volumesWith } from "./engine.js";
+import { compose, composeCommand, containers, containersIfEngine, projectLabel, projectObjects, removeCreatedSince, removeLabelled, volumesWith } from "./engine.js";
 import { OWNER_LABEL, type ComposeAttrs } from "./kind.js";
 import { buildFlags, planBuilds } from "./build.js";
 import { startStack, stopStack } from "./lifecycle.js";
@@ -23,23 +23,21 @@ async function up(ctx: DriverContext, r: Resource<ComposeAttrs>, first: boolean,
   // Up from the worktree's own file, so relative build contexts and bind mounts resolve there.
   if (!(await ctx.target.stat(a.compose_file))) throw new DriverError(`${a.compose_file} does not exist.`, undefined, "provision");
   const files = [a.compose_file, a.override];
-  const before = first ? await volumesWith(ctx, projectLabel(a.project)) : [];
+  const before = first ? await projectObjects(ctx, a.project) : undefined;
   ctx.log(`${r.address}: docker compose up -d${b.args.length ? " --build" : ""} (project ${a.project})`);
   const res = await compose(ctx, a, files, ["up", "-d", "--remove-orphans", ...b.args]);
   if (!res.ok) {
-    if (!first) throw failure(a, res.output, "; the running stack was left as it was");
-    // A first start that failed: remove what it created, never a volume that was there before.
-    await compose(ctx, a, files, ["down", "--remove-orphans", "-t", "5"]);
-    const created = (await volumesWith(ctx, projectLabel(a.project))).filter((v) => !before.includes(v));
-    await removeVolumes(ctx, created);
-    throw failure(a, res.output, "; what this start created was removed");
+    if (!before) throw failure(a, res.output, "; the running stack was left as it was");
+    // A first start that failed: remove what it created, never what was there before it.
+    await removeCreatedSince(ctx, a.project, before);
+    throw failure(a, res.output, "; what this start created was removed, and nothing that was there before it");
   }
   const volumes = await volumesWith(ctx, projectLabel(a.project));
   const cs = await containers(ctx, projectLabel(a.project));
   return { output: { containers: cs.map((c) => c.name).sort() }, attrs: { volumes, ...b.attrs } };
 }
 
-export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> & LogSource<ComposeAttrs> & Discoverer & PortHolder<ComposeAttrs> & Stoppable<ComposeAttrs> & Planner<ComposeAttrs> = {
+export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> & LogSource<ComposeAttrs> & Discoverer & PortHolder<ComposeAttrs> & Stoppable<ComposeAttrs> & Planner<ComposeAttrs> & Refresher<ComposeAttrs> = {
   type: "compose",
   async read(ctx, prior) {
     const cs = await containers(ctx, projectLabel(prior.attrs.project));
@@ -56,17 +54,28 @@ export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> 
   async plan(ctx, desired, prior) {
     return planBuilds(ctx, desired.attrs, prior?.attrs);
   },
-  async delete(ctx, prior) {
+  async delete(ctx, prior, opts) {
     const a = prior.attrs;
+    // Deleted only to be made again (recreate what went missing, or a new project name):
+    // the containers go, the data stays. Volumes go only when the stack itself is destroyed.
+    const keepData = !!opts?.replacedBy;
     // Tear down from the copy taken at apply time: the worktree's file may have changed or gone.
     const files: string[] = [];
     for (const f of [a.copy, a.override]) if (f && (await ctx.target.stat(f))) files.push(f);
     if (files.length === 2) {
-      const res = await compose(ctx, a, files, ["down", "--volumes", "--remove-orphans", "-t", "5"]);
+      const res = await compose(ctx, a, files, ["down", ...(keepData ? [] : ["--volumes"]), "--remove-orphans", "-t", "5"]);
       if (!res.ok) ctx.log(`${prior.address}: docker compose down failed; removing by label instead`);
     }
-    await removeLabelled(ctx, projectLabel(a.project), { volumes: true });
+    await removeLabelled(ctx, projectLabel(a.project), { volumes: !keepData });
+    const next = (opts?.replacedBy?.attrs as Partial<ComposeAttrs> | undefined)?.project;
+    if (keepData && next !== a.project) {
+      const left = await volumesWith(ctx, projectLabel(a.project));
+      if (left.length) return { kept: `volumes of ${a.project} kept (a replacement never deletes data; ${next ?? "the new stack"} gets its own): ${left.join(", ")}. Remove them with \`docker volume rm ${left.join(" ")}\` once you no longer need them.` };
+    }
     return {};
+  },
+  async refresh(ctx, prior) {
+    return { volumes: await volumesWith(ctx, projectLabel(prior.attrs.project)) };
   },
   stop: stopStack,
   start: startStack,

@@ -96,7 +96,7 @@ export async function networksWith(ctx: DriverContext, label: string): Promise<s
   return (await docker(ctx, ["network", "ls", "-q", "--filter", `label=${label}`])).sort();
 }
 
-/** Remove containers, then the named volumes and networks, carrying a label. */
+/** Remove containers, then the networks and (when asked) the named volumes, carrying a label. */
 export async function removeLabelled(ctx: DriverContext, label: string, what: { volumes: boolean }): Promise<void> {
   const ids = await docker(ctx, ["ps", "-aq", "--filter", `label=${label}`]);
   if (ids.length) await docker(ctx, ["rm", "-f", ...ids]);
@@ -110,4 +110,29 @@ export async function removeLabelled(ctx: DriverContext, label: string, what: { 
 
 export async function removeVolumes(ctx: DriverContext, names: string[]): Promise<void> {
   if (names.length) await docker(ctx, ["volume", "rm", "-f", ...names]);
+}
+
+/** Container ids, networks and volumes of a compose project, as they are now. */
+export interface ProjectObjects {
+  containers: string[];
+  networks: string[];
+  volumes: string[];
+}
+
+export async function projectObjects(ctx: DriverContext, project: string): Promise<ProjectObjects> {
+  const label = projectLabel(project);
+  return {
+    containers: (await docker(ctx, ["ps", "-aq", "--no-trunc", "--filter", `label=${label}`])).sort(),
+    networks: await networksWith(ctx, label),
+    volumes: await volumesWith(ctx, label),
+  };
+}
+
+/** Remove what a project has now and did not have in `before`: containers, then networks, then volumes. */
+export async function removeCreatedSince(ctx: DriverContext, project: string, before: ProjectObjects): Promise<void> {
+  const now = await projectObjects(ctx, project);
+  const fresh = (k: keyof ProjectObjects) => now[k].filter((x) => !before[k].includes(x));
+  if (fresh("containers").length) await docker(ctx, ["rm", "-f", ...fresh("containers")]);
+  if (fresh("networks").length) await ctx.target.run(["docker", "network", "rm", ...fresh("networks")], { env: ctx.env, timeoutMs: 60_000 });
+  await removeVolumes(ctx, fresh("volumes"));
 }

@@ -4,8 +4,8 @@
 
 import * as path from "node:path";
 import type { StateResource } from "../../apply/state.js";
-import { DriverError, type Driver, type DriverContext, type Planner } from "../driver.js";
-import { currentHash, removeOwned, sha256, writeOwned, type OwnedFileOutput } from "../owned-file.js";
+import { DriverError, type DeletePreview, type Driver, type DriverContext, type Planner } from "../driver.js";
+import { currentHash, keptOnDelete, removeOwned, sha256, writeOwned, type OwnedFileOutput } from "../owned-file.js";
 import type { Resource } from "../spec.js";
 import type { CopyAttrs } from "./kind.js";
 
@@ -87,7 +87,7 @@ async function copy(ctx: DriverContext, r: Resource<CopyAttrs>, prior?: StateRes
   return { output: { ...out, source_hash: sha256(data) } };
 }
 
-export const copyDriver: Driver<CopyAttrs> & Planner<CopyAttrs> = {
+export const copyDriver: Driver<CopyAttrs> & Planner<CopyAttrs> & DeletePreview<CopyAttrs> = {
   type: "copy",
   async plan(ctx, desired, prior) {
     if (prior) return { attrs: desired.attrs, reasons: [] };
@@ -129,5 +129,9 @@ export const copyDriver: Driver<CopyAttrs> & Planner<CopyAttrs> = {
     const dest = path.resolve(ctx.worktree, prior.attrs.dest);
     if (!inside(ctx.worktree, dest)) return { kept: `${dest} is outside the worktree; left alone` };
     return removeOwned(ctx, dest, prior.output);
+  },
+  async keeps(ctx, prior) {
+    if (prior.output.same_file) return "the destination is its own source (main checkout): left as it is";
+    return keptOnDelete(ctx, path.resolve(ctx.worktree, prior.attrs.dest), prior.output);
   },
 };

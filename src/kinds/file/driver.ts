@@ -1,7 +1,7 @@
 // Writes generated files; an edit outside sbx is drift, shown as the content now on disk.
 
-import type { Driver } from "../driver.js";
-import { currentHash, removeOwned, writeOwned, type OwnedFileOutput } from "../owned-file.js";
+import type { DeletePreview, Driver } from "../driver.js";
+import { currentHash, keptOnDelete, removeOwned, writeOwned, type OwnedFileOutput } from "../owned-file.js";
 import type { FileAttrs } from "./kind.js";
 
 const TEXT_LIMIT = 256 * 1024;
@@ -10,7 +10,7 @@ function modeOf(a: FileAttrs): number {
   return parseInt(a.mode || "0644", 8);
 }
 
-export const fileDriver: Driver<FileAttrs> = {
+export const fileDriver: Driver<FileAttrs> & DeletePreview<FileAttrs> = {
   type: "file",
   async read(ctx, prior) {
     const h = await currentHash(ctx, prior.attrs.path);
@@ -38,4 +38,5 @@ export const fileDriver: Driver<FileAttrs> = {
   async delete(ctx, prior) {
     return removeOwned(ctx, prior.attrs.path, prior.output);
   },
+  keeps: (ctx, prior) => keptOnDelete(ctx, prior.attrs.path, prior.output),
 };

@@ -90,15 +90,19 @@ export async function observeModules(ctx: DriverContext, dir: string, files: rea
 export async function removeModules(ctx: DriverContext, dir: string, prior: Record<string, unknown>): Promise<DeleteResult> {
   if (!isModulesOutput(prior)) return {};
   const kept: string[] = [];
+  // Files kept because they were edited stay sbx's (in state, for --force); the rest are done.
+  const remaining: Record<string, OwnedFileOutput> = {};
   for (const [rel, o] of Object.entries(prior.files)) {
     const r = await removeOwned(ctx, onHost(ctx, posix.join(dir, rel)), o);
     if (r.kept) kept.push(r.kept);
+    if (r.needsForce) remaining[rel] = o;
   }
   for (const d of [...prior.made_dirs].sort((a, b) => b.length - a.length)) {
     // rmdir removes only an empty directory: anything else in it is not sbx's to remove.
     const r = await ctx.target.run(["rmdir", "--", onHost(ctx, d)]);
     if (r.exitCode !== 0 && (await ctx.target.stat(onHost(ctx, d)))) ctx.log(`${d}: not empty, left in place`);
   }
+  if (Object.keys(remaining).length) return { kept: kept.join("; "), needsForce: true, output: { ...prior, files: remaining } };
   return kept.length ? { kept: kept.join("; ") } : {};
 }
 

@@ -120,8 +120,11 @@ async function converge(ctx: DriverContext, address: string, a: SwarmAttrs): Pro
   }
 }
 
-/** Remove what carries this instance's owner label in `stack`: services, then (once their containers are gone) networks, configs, secrets and volumes. */
-async function teardown(ctx: DriverContext, address: string, stack: string): Promise<void> {
+/**
+ * Remove what carries this instance's owner label in `stack`: services, then (once their
+ * containers are gone) networks, configs, secrets and, unless `keepData`, volumes.
+ */
+async function teardown(ctx: DriverContext, address: string, stack: string, keepData = false): Promise<void> {
   const node = await swarmNode(ctx);
   const inSwarm = node.state === "active" && node.manager;
   const labels = [ownerOf(ctx), stackOf(stack)];
@@ -167,7 +170,7 @@ async function teardown(ctx: DriverContext, address: string, stack: string): Pro
     const ours = await objects(ctx, "secret", [ownerOf(ctx), `${STACK_LABEL}=${stack}`]);
     await removeAll("secret", [...new Set([...declared, ...ours])]);
   }
-  await removeAll("volume", await objects(ctx, "volume", labels));
+  if (!keepData) await removeAll("volume", await objects(ctx, "volume", labels));
 }
 
 async function deploy(ctx: DriverContext, r: Resource<SwarmAttrs>, first: boolean): Promise<{ output: Record<string, unknown>; attrs: Partial<SwarmAttrs> }> {
@@ -247,8 +250,15 @@ export const swarmDriver: Driver<SwarmAttrs> & Planner<SwarmAttrs> & StatusRepor
   },
   create: (ctx, r) => deploy(ctx, r, true),
   update: (ctx, r) => deploy(ctx, r, false),
-  async delete(ctx, prior) {
-    await teardown(ctx, prior.address, prior.attrs.stack);
+  async delete(ctx, prior, opts) {
+    // Deleted only to be deployed again (recreate a stack removed outside sbx): its volumes
+    // are its data and stay; they go only when the stack itself is destroyed.
+    await teardown(ctx, prior.address, prior.attrs.stack, !!opts?.replacedBy);
+    const next = (opts?.replacedBy?.attrs as Partial<SwarmAttrs> | undefined)?.stack;
+    if (opts?.replacedBy && next !== prior.attrs.stack) {
+      const left = await objects(ctx, "volume", [ownerOf(ctx), stackOf(prior.attrs.stack)]);
+      if (left.length) return { kept: `volumes of ${prior.attrs.stack} kept (a replacement never deletes data; ${next ?? "the new stack"} gets its own): ${left.join(", ")}. Remove them with \`docker volume rm ${left.join(" ")}\` once you no longer need them.` };
+    }
     return {};
   },
   async status(ctx, prior) {
