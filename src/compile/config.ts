@@ -40,6 +40,9 @@ export interface ProfileRef {
   description?: string;
   backend?: string;
   placement?: string;
+  /** `route`: candidate placements and how one is chosen (resolved at plan time, by probing). */
+  route?: ProfileConfig["route"];
+  routeAt?: SourceRange;
   ttl?: string;
   secretRefs: Record<string, string>;
 }
@@ -232,6 +235,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
       const synth: TomlTable = {};
       if (typeof p.backend === "string") synth.sandbox = { backend: p.backend };
       if (typeof p.ttl === "string") synth.sandbox = { ...((synth.sandbox as TomlTable) ?? {}), ttl: p.ttl };
+      if (typeof p.placement === "string") synth.sandbox = { ...((synth.sandbox as TomlTable) ?? {}), placement: p.placement };
       if (Object.keys(synth).length)
         profileInfraLayers.push({
           kind: "profile",
@@ -251,6 +255,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
         description: p.description,
         backend: p.backend,
         placement: p.placement,
+        ...(p.route ? { route: p.route, routeAt: { file: pf.file, start: pf.keyPos.get(pathKey(["route"])) ?? { line: 1, col: 1 } } } : {}),
         ttl: p.ttl,
         secretRefs: { ...(p.setup?.secret_refs ?? {}) } as Record<string, string>,
       });

@@ -6,6 +6,7 @@ import type { Observation } from "../plan/model.js";
 import type { Redactor } from "../apply/secrets/redact.js";
 import type { StateResource } from "../apply/state.js";
 import type { Target } from "../apply/target/types.js";
+import type { Placement } from "../compile/placement.js";
 import type { KindSpec, Resource } from "./spec.js";
 
 export interface DriverContext {
@@ -17,6 +18,12 @@ export interface DriverContext {
   readonly env: NodeJS.ProcessEnv;
   /** Where side effects happen: the only way a driver runs a command or touches a file or port. */
   readonly target: Target;
+  /** This machine, where the main repository and the worktree are read (copy sources); `target` may be another host. */
+  readonly source: Target;
+  /** Where the sandbox runs (the chosen or recorded placement). */
+  readonly placement?: Placement;
+  /** Directories on the target: the worktree the sandbox runs from and a private state directory (backups). Locally the worktree and `stateDir`; on another host, under its remote root. */
+  readonly onTarget: { readonly worktree: string; readonly state: string };
   readonly redactor: Redactor;
   /** Raw secret references (literal values included) for the secrets kind; never in a plan. */
   readonly secretRefs: Readonly<Record<string, string>>;

@@ -12,5 +12,6 @@ import { nixHostKind } from "./nix-host/index.js";
 import { processKind } from "./process/index.js";
 import { secretsKind } from "./secrets/index.js";
 import { slotKind } from "./slot/index.js";
+import { syncKind } from "./sync/index.js";
 
-export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind, nixGuestKind, nixHostKind, microvmKind] as unknown as Kind<object>[]);
+export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind, nixGuestKind, nixHostKind, microvmKind, syncKind] as unknown as Kind<object>[]);

@@ -4,6 +4,7 @@
 
 import { createHash } from "node:crypto";
 import * as path from "node:path";
+import type { Target } from "../apply/target/types.js";
 import type { DeleteResult, DriverContext } from "./driver.js";
 import { DriverError } from "./driver.js";
 
@@ -20,14 +21,14 @@ export interface OwnedFileOutput {
 }
 
 function backupPath(ctx: DriverContext, file: string): string {
-  return path.join(ctx.stateDir, "backups", `${sha256(file).slice(0, 16)}-${path.basename(file)}`);
+  return path.join(ctx.onTarget.state, "backups", `${sha256(file).slice(0, 16)}-${path.basename(file)}`);
 }
 
-/** Hash of the file now at `file`, or undefined when there is none. */
-export async function currentHash(ctx: DriverContext, file: string): Promise<string | undefined> {
-  const st = await ctx.target.stat(file);
+/** Hash of the file now at `file` (on the target, or on `on`), or undefined when there is none. */
+export async function currentHash(ctx: DriverContext, file: string, on: Target = ctx.target): Promise<string | undefined> {
+  const st = await on.stat(file);
   if (!st || st.kind !== "file") return undefined;
-  const data = await ctx.target.readFile(file);
+  const data = await on.readFile(file);
   return data === undefined ? undefined : sha256(data);
 }
 

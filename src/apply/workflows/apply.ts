@@ -11,6 +11,8 @@ import { targetPlan } from "../../plan/target.js";
 import { runEngine, type EngineResult } from "../engine.js";
 import { appendEvent } from "../events.js";
 import { claimSlot, NoSlotError, setClaimStatus } from "../registry.js";
+import { registryHost } from "../placement.js";
+import { DEFAULT_REMOTE_ROOT, formatPlacement } from "../../compile/placement.js";
 import { StateError } from "../state.js";
 import type { Project } from "../project.js";
 import { engineDiagnostics, lockInstance, type Interaction } from "./common.js";
@@ -62,7 +64,7 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   } else req.show(plan);
   if (planErrors(plan).length) return { diags: planErrors(plan), plan, texts: made.texts };
   if (!hasChanges(plan)) {
-    if (plan.slot.status === "held") await setClaimStatus(home, p.id, "running", p.opts.command);
+    if (plan.slot.status === "held") await setClaimStatus(home, p.id, "running", p.opts.command, registryHost(p.placed.placement));
     return { diags: [], plan };
   }
   // The host must be able to do it before anything changes (no slot claim, no state, no file).
@@ -75,7 +77,8 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
     const range = req.slot !== undefined ? { min: req.slot, max: req.slot } : (usableSlots(specs, slotRange(p.config.infra)) ?? slotRange(p.config.infra));
     let claimed;
     try {
-      claimed = await claimSlot({ home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range, command: p.opts.command });
+      const host = registryHost(p.placed.placement);
+      claimed = await claimSlot({ home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range, command: p.opts.command, ...(host ? { host, target: p.ctx.target, placement: formatPlacement(p.placed.placement!) } : {}) });
     } catch (e) {
       if (e instanceof NoSlotError) return { diags: [error("No slots available", { code: "slot", detail: `${e.message}. Destroy sandboxes you no longer need (sbx list; sbx destroy) or run sbx gc.` })], plan };
       throw e;
@@ -92,7 +95,8 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
     p.opts.log(`Claimed slot ${claimed.claim.slot}.`);
   }
   appendEvent(home, { event: "apply-started", instance: p.id, slot: plan.slot.number });
-  const meta = { id: p.id, project: p.project, worktree: p.paths.worktree, main: p.paths.main, backend: plan.instance.backend, slot: plan.slot.number, profiles: plan.profiles.map((x) => ({ id: x.id, version: x.version, hash: x.hash })) };
+  const remote = p.placed.placement?.kind === "ssh" ? { placement: formatPlacement(p.placed.placement), remote_root: p.placed.remoteRoot ?? DEFAULT_REMOTE_ROOT } : {};
+  const meta = { id: p.id, project: p.project, worktree: p.paths.worktree, main: p.paths.main, backend: plan.instance.backend, slot: plan.slot.number, profiles: plan.profiles.map((x) => ({ id: x.id, version: x.version, hash: x.hash })), ...remote };
   let result: EngineResult;
   try {
     p.store.append({ op: "meta", instance: meta });
@@ -109,7 +113,7 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   const failed = diags.some((d) => d.severity === "error");
   appendEvent(home, { event: failed ? "apply-failed" : "apply-complete", instance: p.id, slot: plan.slot.number, failures: result.failures.map((f) => f.address) });
   if (!failed) {
-    await setClaimStatus(home, p.id, "running", p.opts.command);
+    await setClaimStatus(home, p.id, "running", p.opts.command, registryHost(p.placed.placement));
     if (plan.resource_changes.some((c) => c.type === "health" && c.action !== "delete")) appendEvent(home, { event: "ready", instance: p.id, slot: plan.slot.number });
   }
   return { diags, plan, result };

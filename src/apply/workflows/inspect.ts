@@ -107,7 +107,8 @@ export async function* logsOf(inst: Instance, opts: { service?: string; tail: nu
 export async function extendTtl(inst: Instance, duration: string): Promise<{ expiresAt?: string; diags: Diagnostic[] }> {
   const ms = parseDuration(duration);
   if (ms === undefined) return { diags: [error(`Invalid duration \`${duration}'`, { code: "usage", detail: "Use a number and a unit: 30m, 8h, 2d." })] };
-  if (!claimOf(inst.opts.home, inst.id)) return { diags: [error(`No sandbox for ${inst.paths.worktree}`, { code: "usage", detail: "Run `sbx apply` first." })] };
-  const at = await setExpiry(inst.opts.home, inst.id, new Date(Date.now() + ms).toISOString(), inst.opts.command);
+  const claim = claimOf(inst.opts.home, inst.id);
+  if (!claim) return { diags: [error(`No sandbox for ${inst.paths.worktree}`, { code: "usage", detail: "Run `sbx apply` first." })] };
+  const at = await setExpiry(inst.opts.home, inst.id, new Date(Date.now() + ms).toISOString(), inst.opts.command, claim.host);
   return { expiresAt: at ?? undefined, diags: [] };
 }

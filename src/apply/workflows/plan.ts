@@ -13,6 +13,7 @@ import { PLAN_FORMAT_VERSION, summarise, type Observation, type Plan, type PlanU
 import { SBX_VERSION } from "../../version.js";
 import { claimOf, desiredGraph, backendName, recordedSets, type Instance, type Project } from "../project.js";
 import { predictSlot } from "../registry.js";
+import { registryHost } from "../placement.js";
 import { lockInstance } from "./common.js";
 import { StateError, type InstanceState, type StateResource } from "../state.js";
 
@@ -138,7 +139,8 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   let slot = req.slot ?? claim?.slot;
   if (slot === undefined) {
     const range = usableSlots(specs, slotRange(p.config.infra)) ?? slotRange(p.config.infra);
-    slot = await predictSlot({ home: p.opts.home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range });
+    const host = registryHost(p.placed.placement);
+    slot = await predictSlot({ home: p.opts.home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range, ...(host ? { host, target: p.ctx.target } : {}) });
     if (slot === undefined)
       return { diags: [error("No slots available", { code: "slot", detail: `Every slot from ${range.min} to ${range.max} is claimed or has a port in use. Destroy sandboxes you no longer need (sbx list; sbx destroy) or run sbx gc.` })] };
   }

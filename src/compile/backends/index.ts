@@ -11,6 +11,7 @@ import { pendingBackend } from "./pending.js";
 import { processBackend } from "./process.js";
 import type { Backend, BuildContext, BuildResult } from "./types.js";
 import { where } from "./common.js";
+import { configuredPlacement, formatPlacement } from "../placement.js";
 
 const BACKENDS = new Map<string, Backend>();
 export function registerBackend(b: Backend): void {
@@ -53,6 +54,18 @@ export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResu
     diags.push(error(`Unknown backend \`${name}'`, { range: where(config.infraMerged, ["sandbox", "backend"], file), detail: `Known backends: ${[...BACKENDS.keys()].join(", ")}.` }));
     return { resources: [], diags, urls: [], env: {}, texts: new Map() };
   }
-  const built = backend.build(config, ctx, ports);
+  // A placement the backend cannot run at is an error, never a silent run on this machine.
+  const configured = configuredPlacement(config.infraMerged);
+  diags.push(...configured.diags);
+  const placement = ctx.placement ?? configured.value.placement;
+  if (placement.kind !== "local" && !(backend.placements ?? ["local"]).includes(placement.kind))
+    diags.push(
+      error(`Backend \`${name}' cannot run at ${formatPlacement(placement)}`, {
+        code: "placement",
+        ...(configured.value.at && !ctx.placement ? { range: configured.value.at } : {}),
+        detail: `The ${name} backend runs ${backend.placements ? `only at ${backend.placements.join(", ")}` : "only on this machine"}. Use a backend that runs there (backend = "compose" runs on another host's Docker engine over ssh), or remove the placement.`,
+      }),
+    );
+  const built = backend.build(config, { ...ctx, placement }, ports);
   return { ...built, diags: [...diags, ...built.diags], resources: [...built.resources].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)) };
 }

@@ -3,6 +3,7 @@
 import type { Diagnostic } from "../diagnostics.js";
 import type { ResolvedConfig, SourceReader } from "../config.js";
 import type { Artefact, Resource } from "../../kinds/spec.js";
+import type { Placement, PlacementKind } from "../placement.js";
 import type { PortSpec } from "../ports.js";
 
 export interface Roots {
@@ -22,6 +23,8 @@ export interface BuildContext {
   sourceDir: string;
   /** File access, injected so compile stays pure. */
   reader: SourceReader;
+  /** Where the sandbox runs (a route's choice); absent: the configured `sandbox.placement`. */
+  placement?: Placement;
 }
 
 export interface Url {
@@ -44,6 +47,8 @@ export interface BuildResult {
 
 export interface Backend {
   readonly name: string;
+  /** Placement kinds it can run at (default: only "local"); any other placement is an error, never a silent local run. */
+  readonly placements?: readonly PlacementKind[];
   build(config: ResolvedConfig, ctx: BuildContext, ports: Record<string, number>): BuildResult;
   /** Ports the backend adds to the slot without [sandbox.ports] declaring them (microvm: SSH_PORT). */
   extraPorts?(config: ResolvedConfig): PortSpec[];

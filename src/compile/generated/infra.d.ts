@@ -35,6 +35,14 @@ export interface InfraConfig {
     backend?: "process" | "compose" | "microvm" | "kubernetes";
     profile?: string;
     ttl?: string;
+    /**
+     * Where the sandbox runs: local (the default) or ssh://[user@]host[:port] (the compose backend on that host's Docker engine). A profile's `placement` sets it at priority 1000.
+     */
+    placement?: string;
+    /**
+     * On a remote placement, the directory that holds <instance>/worktree (the files the compose file needs) and <instance>/state (env and secrets files, the compose copy and override).
+     */
+    remote_root?: string;
     slots?: {
       min?: number;
       max?: number;

@@ -67,7 +67,8 @@ export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> 
   async status(ctx, prior) {
     const cs = await containers(ctx, projectLabel(prior.attrs.project));
     const running = cs.filter((c) => c.state === "running");
-    const urls = cs.flatMap((c) => published(c.ports).map((p) => `${c.service}: http://localhost:${p}`));
+    const host = ctx.placement?.kind === "ssh" ? ctx.placement.host : "localhost";
+    const urls = cs.flatMap((c) => published(c.ports).map((p) => `${c.service}: http://${host}:${p}`));
     const detail = cs.map((c) => `${c.service} ${c.state}`).sort().join(", ");
     return { state: !cs.length ? "missing" : running.length === cs.length ? "running" : "stopped", detail, urls: [...new Set(urls)].sort() };
   },
