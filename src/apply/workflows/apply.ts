@@ -51,7 +51,7 @@ export async function applyProject(p: Project, req: ApplyRequest): Promise<Apply
 
 async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome> {
   const home = p.opts.home;
-  let made = await planApply(p, { slot: req.saved?.plan.slot.number ?? req.slot });
+  let made = await planApply(p, { slot: req.saved?.plan.slot.number ?? req.slot, ...(req.saved ? { placement: req.saved.plan.placement?.target ?? "local" } : {}) });
   if (!("plan" in made)) return { diags: made.diags, texts: made.texts };
   let { plan, state } = made;
   const targeted = targetPlan(plan, req.saved?.plan.targets ?? req.targets ?? []);
@@ -87,7 +87,7 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
     if (claimed.claim.slot !== plan.slot.number) {
       if (req.saved) return { diags: [error("Saved plan is stale", { code: "plan-stale", detail: `Slot ${plan.slot.number} was claimed by another sandbox meanwhile. Run sbx plan again.` })], plan };
       p.opts.log(`Slot ${plan.slot.number} was taken meanwhile; using slot ${claimed.claim.slot}.`);
-      made = await planApply(p, { slot: claimed.claim.slot });
+      made = await planApply(p, { slot: claimed.claim.slot, placement: plan.placement?.target ?? "local" });
       if (!("plan" in made)) return { diags: made.diags, texts: made.texts };
       ({ plan, state } = made);
       plan = targetPlan(plan, req.targets ?? []).plan;
@@ -96,7 +96,8 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   }
   appendEvent(home, { event: "apply-started", instance: p.id, slot: plan.slot.number });
   const remote = p.placed.placement?.kind === "ssh" ? { placement: formatPlacement(p.placed.placement), remote_root: p.placed.remoteRoot ?? DEFAULT_REMOTE_ROOT } : {};
-  const meta = { id: p.id, project: p.project, worktree: p.paths.worktree, main: p.paths.main, backend: plan.instance.backend, slot: plan.slot.number, profiles: plan.profiles.map((x) => ({ id: x.id, version: x.version, hash: x.hash })), ...remote };
+  const route = plan.placement?.route?.candidates.length ? { route: `${plan.placement.route.strategy}: ${plan.placement.route.chosen}, ${plan.placement.route.reason}` } : {};
+  const meta = { id: p.id, project: p.project, worktree: p.paths.worktree, main: p.paths.main, backend: plan.instance.backend, slot: plan.slot.number, profiles: plan.profiles.map((x) => ({ id: x.id, version: x.version, hash: x.hash })), ...remote, ...route };
   let result: EngineResult;
   try {
     p.store.append({ op: "meta", instance: meta });

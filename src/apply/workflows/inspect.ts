@@ -13,6 +13,9 @@ export interface StatusReport {
   instance: string;
   project: string;
   worktree: string;
+  /** Where it runs when not on this machine (ssh://user@host:port), and how a route chose it. */
+  placement?: string;
+  route?: string;
   slot: (SlotClaim & { time_left: string | null }) | null;
   resources: (ResourceStatus & { address: string; type: string })[];
 }
@@ -37,6 +40,8 @@ export async function statusOf(inst: Instance): Promise<{ report?: StatusReport;
       instance: inst.id,
       project: inst.project,
       worktree: inst.paths.worktree,
+      ...(state.instance.placement ? { placement: state.instance.placement } : {}),
+      ...(state.instance.route ? { route: state.instance.route } : {}),
       slot: claim ? { ...claim, time_left: claim.expires_at ? timeLeft(claim.expires_at) : null } : null,
       resources,
     },

@@ -15,6 +15,7 @@ import { claimOf, desiredGraph, backendName, recordedSets, type Instance, type P
 import { predictSlot } from "../registry.js";
 import { registryHost } from "../placement.js";
 import { lockInstance } from "./common.js";
+import { placeForPlan } from "./place.js";
 import { StateError, type InstanceState, type StateResource } from "../state.js";
 
 export interface PlanOutcome {
@@ -118,6 +119,7 @@ export async function planDestroy(inst: Instance): Promise<PlanOutcome | { diags
   const changes = diffResources({ desired: [], prior: prior(state, discovered), observed, mode: "destroy", specs: KINDS });
   const plan = basePlan(inst, state, "destroy");
   plan.slot = { number: claim?.slot ?? state.instance.slot ?? 0, status: claim ? "held" : "none" };
+  if (state.instance.placement) plan.placement = { target: state.instance.placement };
   plan.ports = claim?.ports ?? {};
   plan.resource_changes = changes;
   plan.summary = summarise(changes);
@@ -127,6 +129,8 @@ export async function planDestroy(inst: Instance): Promise<PlanOutcome | { diags
 export interface ApplyPlanRequest {
   /** Use this slot (a saved plan's, or one just claimed) instead of the held or predicted one. */
   slot?: number;
+  /** Use this placement (a saved plan's, or the one just chosen) instead of routing again. */
+  placement?: string;
 }
 
 /** The plan to converge a project to its configuration. */
@@ -134,6 +138,9 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   const { state, diags: stateDiags } = loadState(p);
   if (!state) return { diags: stateDiags };
   const diags: Diagnostic[] = [];
+  // Where it runs decides the target every driver below acts through (and the slot registry).
+  const placed = await placeForPlan(p, state, req.placement !== undefined ? { placement: req.placement } : {});
+  if (hasErrors(placed.diags)) return { diags: placed.diags };
   const specs = slotPortSpecs(p.config);
   const claim = claimOf(p.opts.home, p.id);
   let slot = req.slot ?? claim?.slot;
@@ -180,6 +187,7 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   const urls: PlanUrl[] = built.urls;
   Object.assign(plan, {
     instance: { id: p.id, project: p.project, worktree: p.paths.worktree, backend: backendName(p) },
+    ...(placed.placement ? { placement: placed.placement } : {}),
     slot: { number: slot, status: claim ? "held" : "to-claim" },
     ports: portsForSlot(specs, slot),
     profiles,

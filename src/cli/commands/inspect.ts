@@ -18,6 +18,7 @@ export async function statusCommand(g: GlobalOptions, flags: { json?: boolean })
   }
   out(`Sandbox ${report.instance} (project ${report.project})`);
   out(`  Worktree: ${report.worktree}`);
+  if (report.placement) out(`  Placement: ${report.placement}${report.route ? ` (route ${report.route})` : ""}`);
   if (!report.slot) {
     out("  Slot: none (run `sbx apply`)");
     return;

@@ -11,13 +11,20 @@ import { pendingBackend } from "./pending.js";
 import { processBackend } from "./process.js";
 import type { Backend, BuildContext, BuildResult } from "./types.js";
 import { where } from "./common.js";
-import { configuredPlacement, formatPlacement } from "../placement.js";
+import { configuredPlacement, formatPlacement, type PlacementKind } from "../placement.js";
+import { routeOf } from "../route.js";
 
 const BACKENDS = new Map<string, Backend>();
 export function registerBackend(b: Backend): void {
   BACKENDS.set(b.name, b);
 }
 for (const b of [processBackend, composeBackend, microvmBackend, pendingBackend("kubernetes")]) registerBackend(b);
+
+/** The placement kinds a backend can run at; undefined for an unknown backend. */
+export function backendPlacements(name: string): readonly PlacementKind[] | undefined {
+  const b = BACKENDS.get(name);
+  return b ? (b.placements ?? ["local"]) : undefined;
+}
 
 /**
  * The backend a configuration selects (decided when it loads, see compile/agent.ts
@@ -56,7 +63,7 @@ export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResu
   }
   // A placement the backend cannot run at is an error, never a silent run on this machine.
   const configured = configuredPlacement(config.infraMerged);
-  diags.push(...configured.diags);
+  diags.push(...configured.diags, ...routeOf(config).diags);
   const placement = ctx.placement ?? configured.value.placement;
   if (placement.kind !== "local" && !(backend.placements ?? ["local"]).includes(placement.kind))
     diags.push(
