@@ -138,6 +138,9 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   const { state, diags: stateDiags } = loadState(p);
   if (!state) return { diags: stateDiags };
   const diags: Diagnostic[] = [];
+  // Configuration errors first, before any host (maybe another one, over ssh) is asked anything.
+  const early = desiredGraph(p, req.slot ?? claimOf(p.opts.home, p.id)?.slot ?? (usableSlots(slotPortSpecs(p.config), slotRange(p.config.infra)) ?? slotRange(p.config.infra)).min);
+  if (hasErrors(early.diags)) return { diags: early.diags, texts: new Map([...p.config.texts, ...early.texts]) };
   // Where it runs decides the target every driver below acts through (and the slot registry).
   const placed = await placeForPlan(p, state, req.placement !== undefined ? { placement: req.placement } : {});
   if (hasErrors(placed.diags)) return { diags: placed.diags };

@@ -69,7 +69,7 @@ export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResu
     diags.push(
       error(`Backend \`${name}' cannot run at ${formatPlacement(placement)}`, {
         code: "placement",
-        ...(configured.value.at && !ctx.placement ? { range: configured.value.at } : {}),
+        ...(configured.value.at && formatPlacement(configured.value.placement) === formatPlacement(placement) ? { range: configured.value.at } : {}),
         detail: `The ${name} backend runs ${backend.placements ? `only at ${backend.placements.join(", ")}` : "only on this machine"}. Use a backend that runs there (backend = "compose" runs on another host's Docker engine over ssh), or remove the placement.`,
       }),
     );
