@@ -46,7 +46,7 @@ function probeOf(c: Candidate, home: string): { target: Target; ping: string[]; 
 async function probeOne(c: Candidate, home: string, timeoutMs: number): Promise<Probed> {
   const can = backendPlacements(c.backend);
   if (!can) return { reachable: false, reason: `unknown backend \`${c.backend}'` };
-  if (c.placement.kind !== "local" && !can.includes(c.placement.kind)) return { reachable: false, reason: `the ${c.backend} backend cannot run at a ${c.placement.kind} placement` };
+  if (c.placement.kind !== "local" && !can.includes(c.placement.kind)) return { reachable: false, reason: `the ${c.backend} backend cannot run at ${c.placement.kind}:// placements (only at ${can.join(", ")})` };
   const how = probeOf(c, home);
   if (typeof how === "string") return { reachable: false, reason: how };
   const first = await timed(how.target, how.ping, timeoutMs);
