@@ -16,3 +16,5 @@ export { envOf, extendTtl, listInstances, logsOf, shellExports, statusOf, type S
 export { planApply, planDestroy, planLocked } from "./workflows/plan.js";
 export { sshArgv, sshInto, type SshRequest } from "./workflows/ssh.js";
 export { claimOf } from "./project.js";
+export { restoreSnapshot, showSnapshot, snapshotInstance, type RestoreOutcome, type SnapshotOutcome } from "./workflows/snapshot.js";
+export { listSnapshots, type Manifest as SnapshotManifest } from "./snapshot/store.js";

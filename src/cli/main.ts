@@ -12,6 +12,7 @@ import { diffCommand } from "./commands/diff.js";
 import { planCommand, showCommand } from "./commands/plan.js";
 import { compileCommand, explainCommand, validateCommand } from "./commands/config.js";
 import { execCommand, sshCommand } from "./commands/ssh.js";
+import { restoreCommand, snapshotCommand, snapshotsListCommand, snapshotsShowCommand } from "./commands/snapshot.js";
 import { envCommand, extendTtlCommand, gcCommand, listCommand, logsCommand, statusCommand } from "./commands/inspect.js";
 
 function collect(v: string, prev: string[] = []): string[] {
@@ -111,6 +112,19 @@ export function buildProgram(): Command {
     .action(async (flags) => diffCommand(g(), flags));
   program.command("show <planfile>").description("render a saved plan").option("--json", "print it as JSON").option("--markdown", "print it as a Markdown PR comment").option("--concise", "one line per resource").action((f, flags) => showCommand(f, flags));
   program.command("gc").description("destroy the sandboxes whose worktree is gone, and release their slots").option("--json", "no plans, only the summary").action(async (flags) => gcCommand(g(), flags));
+  lock(program.command("snapshot").description("checkpoint this sandbox: uncommitted changes, provisioned files, compose volumes"))
+    .option("--name <label>", "a name to restore it by")
+    .option("--json", "print the snapshot's manifest as JSON")
+    .action(async (flags) => snapshotCommand(g(), flags));
+  const snapshots = program.command("snapshots").description("the snapshots in $SBX_HOME/snapshots");
+  snapshots.command("list").description("every snapshot").option("--json", "print them as JSON").action((flags) => snapshotsListCommand(flags));
+  snapshots.command("show <snapshot>").description("a snapshot's parts, each checked against its sha256").option("--json", "print the manifest as JSON").action((ref, flags) => snapshotsShowCommand(ref, flags));
+  lock(program.command("restore <snapshot>").description("a new sandbox from a snapshot: a new worktree with its changes, its volumes, then apply"))
+    .option("--into <dir>", "where the new worktree goes (default: next to the main repository)")
+    .option("--json", "print the plan as JSON")
+    .option("--concise", "show the plan one line per resource")
+    .option("--parallelism <n>", "operations at once (default 10)")
+    .action(async (ref, flags) => restoreCommand(g(), ref, flags));
   program.command("extend-ttl <duration>").description("push this sandbox's expiry out (e.g. 2h)").action(async (d) => extendTtlCommand(g(), d));
   return program;
 }

@@ -28,6 +28,8 @@ export interface ApplyRequest extends Interaction {
   slot?: number;
   /** `--target ADDR`: only these resources and what they depend on. */
   targets?: string[];
+  /** Run at this placement (already chosen: a restore seeded volumes there) instead of routing. */
+  placement?: string;
 }
 
 export interface ApplyOutcome {
@@ -51,7 +53,8 @@ export async function applyProject(p: Project, req: ApplyRequest): Promise<Apply
 
 async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome> {
   const home = p.opts.home;
-  let made = await planApply(p, { slot: req.saved?.plan.slot.number ?? req.slot, ...(req.saved ? { placement: req.saved.plan.placement?.target ?? "local" } : {}) });
+  const pinned = req.saved ? (req.saved.plan.placement?.target ?? "local") : req.placement;
+  let made = await planApply(p, { slot: req.saved?.plan.slot.number ?? req.slot, ...(pinned !== undefined ? { placement: pinned } : {}) });
   if (!("plan" in made)) return { diags: made.diags, texts: made.texts };
   let { plan, state } = made;
   const targeted = targetPlan(plan, req.saved?.plan.targets ?? req.targets ?? []);
