@@ -48,12 +48,12 @@ if (!noSshd && HAVE_DOCKER) {
     await sshd?.stop();
   });
 
-  test("a compose sandbox placed on ssh://: files shipped under the remote root, healthy, status and logs, drift, destroyed with nothing left there", async () => {
+  test("a compose sandbox placed on ssh://: files shipped under the remote root, healthy, status and logs, drift, snapshot, destroyed from state with nothing left there, restored there", async () => {
     const remoteRoot = path.join(tmpdir("sbx-remote-"), "not-created-by-the-test", "root");
     const name = `rem${process.pid}`;
     const repo = makeRepo(project(name, await freePortBase(3), sshd!.url, remoteRoot));
     const home = newHome();
-    const env = { SBX_CANARY: CANARY, SBX_SSH_COMMAND: sshd!.sshCommand };
+    const env = { SBX_CANARY: CANARY, SBX_SSH_COMMAND: sshd!.sshCommand, SBX_HELPER_IMAGE: "sbx-busybox:test" };
     const plan = await sbx(["plan"], { cwd: repo, home, env, timeoutMs: 120_000 });
     assert.is(plan.code, 0, plan.stderr + plan.stdout);
     assert.match(plan.stdout, `Placement: ${sshd!.url}`);
@@ -100,7 +100,15 @@ if (!noSshd && HAVE_DOCKER) {
     assert.not.match(outputs, CANARY);
     for (const f of walk(home)) if (fs.statSync(f).isFile()) assert.not.match(fs.readFileSync(f, "latin1"), CANARY, f);
 
+    // A snapshot of the remote sandbox: its volume is read on the remote engine, over ssh.
+    execFileSync("docker", ["exec", cid, "sh", "-c", "echo kept-in-the-volume > /data/v.txt"]);
+    const snap = await sbx(["snapshot", "--name", "remote-snap"], { cwd: repo, home, env, timeoutMs: 120_000 });
+    assert.is(snap.code, 0, snap.stderr + snap.stdout);
+    assert.match(snap.stdout, /volume +data /);
+    assert.match(snap.stdout, /file +conf\/local\.txt /);
+
     // Destroy from state alone: the configuration no longer loads.
+    const infra = fs.readFileSync(path.join(repo, "infra.toml"), "utf8");
     fs.writeFileSync(path.join(repo, "infra.toml"), "[project\n");
     const down = await sbx(["destroy", "--auto-approve"], { cwd: repo, home, env, timeoutMs: 240_000 });
     assert.is(down.code, 0, down.stderr + down.stdout);
@@ -108,6 +116,21 @@ if (!noSshd && HAVE_DOCKER) {
     for (const k of ["ps", "volume", "network"] as const) assert.equal(owned(compose, k), [], `${k} of ${compose} removed`);
     assert.equal(fs.readdirSync(remoteRoot), [], "nothing left under the remote root");
     assert.equal(Object.values(readRegistry(path.join(home, "hosts", `${sshd!.user}@127.0.0.1_${sshd!.port}`)).slots), []);
+
+    // Restore: a new worktree whose sandbox goes to the same host, with the volume's data.
+    fs.writeFileSync(path.join(repo, "infra.toml"), infra);
+    const into = path.join(tmpdir("sbx-restore-"), "wt");
+    const r = await sbx(["restore", "remote-snap", "--into", into], { cwd: repo, home, env: { ...env, SBX_HELPER_IMAGE: "sbx-busybox:test" }, timeoutMs: 240_000 });
+    assert.is(r.code, 0, r.stderr + r.stdout);
+    const claim2 = Object.values(readRegistry(path.join(home, "hosts", `${sshd!.user}@127.0.0.1_${sshd!.port}`)).slots)[0]!;
+    assert.is((await httpGet(`http://127.0.0.1:${claim2.ports.WEB_PORT}/`)).status, 200);
+    assert.is(docker("exec", owned(`${name}-slot-${claim2.slot}`, "ps")[0]!, "cat", "/data/v.txt"), "kept-in-the-volume\n", "the volume's data is back");
+    assert.is(fs.readFileSync(path.join(into, "www", "index.html"), "utf8"), "changed here\n", "the uncommitted change is back");
+    assert.is(fs.readdirSync(remoteRoot).length, 1);
+    const gone = await sbx(["destroy", "--auto-approve"], { cwd: into, home, env, timeoutMs: 240_000 });
+    assert.is(gone.code, 0, gone.stderr + gone.stdout);
+    assert.equal(fs.readdirSync(remoteRoot), [], "nothing left under the remote root");
+    assert.equal(owned(`${name}-slot-${claim2.slot}`, "volume"), []);
   });
 
   test("a directory under the remote root that sbx did not create is never written into or removed", async () => {

@@ -53,7 +53,7 @@ export function listInstances(home: string) {
   return knownInstances(home)
     .map((i) => {
       const claim = claimOf(home, i.id);
-      return { ...i, status: claim?.status ?? "no slot", ports: claim?.ports ?? {}, time_left: i.expires_at ? timeLeft(i.expires_at) : null };
+      return { ...i, status: claim?.status ?? "no slot", ports: claim?.ports ?? {}, placement: claim?.placement ?? "local", time_left: i.expires_at ? timeLeft(i.expires_at) : null };
     })
     .sort((a, b) => (a.slot ?? 1e9) - (b.slot ?? 1e9) || (a.id < b.id ? -1 : 1));
 }

@@ -41,7 +41,7 @@ export function listCommand(flags: { json?: boolean }): void {
     return;
   }
   out(`${"SLOT".padEnd(5)} ${"INSTANCE".padEnd(28)} ${"STATUS".padEnd(12)} ${"TTL".padEnd(10)} WORKTREE`);
-  for (const r of rows) out(`${String(r.slot ?? "-").padEnd(5)} ${r.id.padEnd(28)} ${r.status.padEnd(12)} ${(r.time_left ?? "-").padEnd(10)} ${r.worktree}`);
+  for (const r of rows) out(`${String(r.slot ?? "-").padEnd(5)} ${r.id.padEnd(28)} ${r.status.padEnd(12)} ${(r.time_left ?? "-").padEnd(10)} ${r.worktree}${r.placement !== "local" ? `  (at ${r.placement})` : ""}`);
 }
 
 export function envCommand(g: GlobalOptions, flags: { format?: string }): void {
