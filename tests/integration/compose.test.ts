@@ -44,7 +44,8 @@ function owned(project: string, kind: "ps" | "volume" | "network"): string[] {
 
 if (HAVE_DOCKER) {
   test("compose sandboxes in two worktrees run side by side; env and secrets reach the container; destroy is exact", async () => {
-    const repo = makeRepo(project("cmp", await freePortBase(3)));
+    // Unique per run: the same suite may run from other checkouts against this engine at once.
+    const repo = makeRepo(project(`cmp${process.pid}`, await freePortBase(3)));
     const wt = addWorktree(repo, "other");
     const home = newHome();
     const env = { SBX_CANARY: CANARY };
@@ -59,7 +60,7 @@ if (HAVE_DOCKER) {
       assert.is(new Set(claims.map((c) => c.slot)).size, 2);
       for (const c of claims) assert.is((await httpGet(`http://127.0.0.1:${c.ports.WEB_PORT}/`)).body, "ok\n");
       const slotA = claims.find((c) => c.worktree === repo)!.slot;
-      const name = `cmp-slot-${slotA}`;
+      const name = `cmp${process.pid}-slot-${slotA}`;
       const cid = owned(name, "ps")[0]!;
       const inspectEnv = docker("inspect", cid, "--format", "{{json .Config.Env}}");
       assert.match(inspectEnv, "APP_ENV=sandbox");
