@@ -24,11 +24,12 @@ function controlDir(home: string): string {
 /** The target a placement names. Only local and ssh:// are reached this way (swarm and k8s have their own). */
 export function targetFor(placement: Placement | undefined, home: string): Target {
   if (!placement || placement.kind !== "ssh") return localTarget;
-  const name = formatPlacement(placement);
-  let t = targets.get(name);
+  const dir = controlDir(home);
+  const key = `${formatPlacement(placement)} ${dir}`;
+  let t = targets.get(key);
   if (!t) {
-    t = sshTarget({ ...(placement.user ? { user: placement.user } : {}), host: placement.host, ...(placement.port ? { port: placement.port } : {}) }, { controlDir: controlDir(home) });
-    targets.set(name, t);
+    t = sshTarget({ ...(placement.user ? { user: placement.user } : {}), host: placement.host, ...(placement.port ? { port: placement.port } : {}) }, { controlDir: dir });
+    targets.set(key, t);
   }
   return t;
 }

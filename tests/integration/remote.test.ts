@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { dockerAvailable } from "../helpers/docker.js";
+import { dockerAvailable, removeComposeProjects } from "../helpers/docker.js";
 import { freePortBase } from "../helpers/ports.js";
 import { httpGet, makeRepo, newHome, readRegistry, sbx, tmpdir, walk } from "../helpers/sbx.js";
 import { sshdAvailable, startSshd, type Sshd } from "../helpers/sshd.js";
@@ -46,6 +46,8 @@ if (!noSshd && HAVE_DOCKER) {
   });
   test.after(async () => {
     await sshd?.stop();
+    // Whatever a failed test left on the engine (a passing one leaves nothing).
+    for (const prefix of [`rem${process.pid}-`, `foreign${process.pid}-`]) removeComposeProjects(prefix);
   });
 
   test("a compose sandbox placed on ssh://: files shipped under the remote root, healthy, status and logs, drift, snapshot, destroyed from state with nothing left there, restored there", async () => {

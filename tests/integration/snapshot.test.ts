@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { dockerAvailable } from "../helpers/docker.js";
+import { dockerAvailable, removeComposeProjects } from "../helpers/docker.js";
 import { freePortBase } from "../helpers/ports.js";
 import { httpGet, makeRepo, newHome, readRegistry, sbx, tmpdir } from "../helpers/sbx.js";
 
@@ -36,6 +36,11 @@ const containerOf = (compose: string) => docker("ps", "-q", "--filter", `label=c
 const volumesOf = (compose: string) => docker("volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${compose}`).split("\n").filter(Boolean);
 
 if (HAVE_DOCKER) {
+  // Whatever a failed test left on the engine (a passing one leaves nothing).
+  test.after(() => {
+    for (const prefix of [`snap${process.pid}-`, `snapbad${process.pid}-`]) removeComposeProjects(prefix);
+  });
+
   test("snapshot → destroy → restore brings back a volume's data and the uncommitted changes, in a new worktree", async () => {
     const name = `snap${process.pid}`;
     const repo = makeRepo(project(name, await freePortBase(3)));
