@@ -27,4 +27,4 @@ code = code.replace(/require\("([^"]+)"\)/g, (_m, mod) => {
 code = imports.map((m, i) => `import __req${i} from "${m.endsWith(".js") ? m : m + ".js"}";`).join("\n") + "\n" + code;
 mkdirSync(new URL("../src/compile/generated/", import.meta.url), { recursive: true });
 writeFileSync(new URL("../src/compile/generated/validators.js", import.meta.url), code);
-console.log(`validators: ${Object.keys(names).length} schemas, ${code.length} bytes`);
+console.error(`validators: ${Object.keys(names).length} schemas, ${code.length} bytes`);

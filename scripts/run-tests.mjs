@@ -1,7 +1,9 @@
 // `npm test` after the build: the static checks (typecheck, import-boundary lint, generated
 // types fresh), then every uvu test file under tests/ (TypeScript via tsx). Ends with the
-// line `N passed, N failed` that CI counts (plus skips, when there are any).
+// line `N passed, N failed, N skipped` that CI counts. With a Docker engine but no test
+// image, it first builds sbx-busybox:test itself (as .ci/run does).
 import { spawn, spawnSync } from "node:child_process";
+import { ensureBusyboxImage, IMAGE } from "./busybox-image.mjs";
 
 const checks = [
   ["typecheck", ["node_modules/typescript/bin/tsc", "--noEmit", "-p", "."]],
@@ -23,10 +25,14 @@ if (!only.length)
     }
   }
 
+const image = ensureBusyboxImage();
+if (image.status === "built") console.log(`Built ${IMAGE} with docker import (busybox).`);
+else if (image.status === "no-busybox" || image.status === "failed") console.warn(`\n!!! Could not build ${IMAGE}: ${image.detail}. Docker tests will skip. !!!\n`);
+
 // NO_COLOR alone: FORCE_COLOR next to it would contradict it.
 const env = { ...process.env, NO_COLOR: "1" };
 delete env.FORCE_COLOR;
-const pattern = only.length ? only.join("|") : ".*\\.test\\.ts$";
+const pattern = only.length ? `(${only.join("|")}).*\\.test\\.ts$` : ".*\\.test\\.ts$";
 const args = ["--import", "tsx", "node_modules/uvu/bin.js", "tests", pattern, "-i", "helpers", "-i", "fixtures"];
 const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env });
 let text = "";
@@ -39,9 +45,9 @@ child.on("exit", (code) => {
   const total = num("Total");
   const passed = num("Passed") + checkPassed;
   const skipped = num("Skipped");
-  // uvu's Total counts only the tests that ran: a test.skip is in Skipped, not in Total.
+  // uvu's Total counts the tests that ran; skipped ones are counted apart.
   let failed = total - num("Passed") + checkFailed;
   if (code !== 0 && failed === 0) failed = 1; // crashed before the summary
-  console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+  console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exit(code === 0 && failed === 0 ? 0 : 1);
 });

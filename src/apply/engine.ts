@@ -68,8 +68,11 @@ function jobsFor(changes: readonly ResourceChange[], prereqs: (c: ResourceChange
   return jobs;
 }
 
-/** Run jobs as their prerequisites finish; every job and edge is looked at once. */
-async function schedule(jobs: Job[], parallelism: number, run: (j: Job) => Promise<boolean>, stop: () => boolean): Promise<void> {
+/**
+ * Run jobs as their prerequisites finish; every job and edge is looked at once. `begin`
+ * sees each batch of jobs about to start together (their intents share one fsync).
+ */
+async function schedule(jobs: Job[], parallelism: number, run: (j: Job) => Promise<boolean>, stop: () => boolean, begin: (batch: Job[]) => void): Promise<void> {
   const ready = jobs.filter((j) => j.waiting === 0);
   let running = 0;
   let wake: (() => void) | undefined;
@@ -83,9 +86,13 @@ async function schedule(jobs: Job[], parallelism: number, run: (j: Job) => Promi
     }
   };
   for (;;) {
-    while (ready.length && running < parallelism && !stop()) {
+    const batch: Job[] = [];
+    while (ready.length && running + batch.length < parallelism && !stop()) {
       const j = ready.shift()!;
-      if (j.state !== "waiting") continue;
+      if (j.state === "waiting") batch.push(j);
+    }
+    if (batch.length) begin(batch);
+    for (const j of batch) {
       j.state = "running";
       running++;
       void run(j).then((ok) => {
@@ -112,6 +119,8 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
     if (opts.stopRequested?.()) result.interrupted = true;
     return result.interrupted;
   };
+  // What an earlier run began and did not finish (this run's own intents come later).
+  const leftPending = new Set(Object.keys(state.pending ?? {}));
   // Completions wait for the next intent's fsync (group commit); a crash before that
   // leaves the intent, and the next run recovers from it.
   let unsynced: JournalEntry[] = [];
@@ -128,14 +137,14 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
     const c = j.change;
     if (c.action === "no-op" || c.action === "read") return true;
     const driver = kinds.driver(c.type);
-    const prior = state.resources[c.address];
-    const recovering = !prior && !!state.pending?.[c.address];
+    // A resource found by its owner label (state lost) is deleted from what discovery saw.
+    const prior = state.resources[c.address] ?? (c.action === "delete" && c.discovered && c.before ? { address: c.address, type: c.type, attrs: c.before, output: {}, dependsOn: c.depends_on } : undefined);
+    const recovering = !prior && leftPending.has(c.address);
     const start = Date.now();
     const [begin, end] = VERB[c.action]!;
     ctx.log(`${c.address}: ${begin}`);
     const still = setInterval(() => ctx.log(`${c.address}: Still ${begin.replace("...", "").toLowerCase()}... [${Math.round((Date.now() - start) / 1000)}s elapsed]`), STILL_EVERY_MS);
     try {
-      journal({ op: "intent", address: c.address, action: c.action }, true);
       const desired: Resource = { address: c.address, type: c.type, attrs: c.after ?? {}, dependsOn: c.depends_on };
       if (c.action === "delete") {
         if (prior) {
@@ -176,20 +185,26 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
     }
   };
 
+  // One fsync for the intents of every operation that starts together.
+  const begin = (batch: Job[]) => {
+    const intents = batch.filter((j) => j.change.action !== "no-op" && j.change.action !== "read");
+    intents.forEach((j, i) => journal({ op: "intent", address: j.change.address, action: j.change.action }, i === intents.length - 1));
+  };
+
   const deletes = opts.changes.filter((c) => c.action === "delete");
   const deleteOf = new Set(deletes.map((c) => c.address));
   // A delete waits for the deletes of everything that depends on it.
   const dependents = new Map<string, string[]>();
   for (const c of deletes) for (const d of c.depends_on) if (deleteOf.has(d)) dependents.set(d, [...(dependents.get(d) ?? []), c.address]);
   const deleteJobs = jobsFor(deletes, (c) => dependents.get(c.address) ?? []);
-  await schedule(deleteJobs, opts.parallelism, runOne, stop);
+  await schedule(deleteJobs, opts.parallelism, runOne, stop, begin);
 
   const rest = opts.changes.filter((c) => c.action !== "delete");
   const restJobs = jobsFor(rest, (c) => c.depends_on);
   // Something whose dependency could not be deleted-and-recreated is not attempted.
   const failedDeletes = new Set(deleteJobs.filter((j) => j.state !== "done").map((j) => j.change.address));
   for (const j of restJobs) if (j.change.depends_on.some((d) => failedDeletes.has(d))) j.state = "skipped";
-  await schedule(restJobs, opts.parallelism, runOne, stop);
+  await schedule(restJobs, opts.parallelism, runOne, stop, begin);
 
   store.append(...unsynced);
   for (const j of [...deleteJobs, ...restJobs]) if (j.state === "skipped") result.skipped.push(j.change.address);

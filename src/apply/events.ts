@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import { hostPaths } from "./host.js";
 import { globalRedactor } from "./secrets/redact.js";
 
-export type EventName = "apply-started" | "apply-complete" | "apply-failed" | "destroyed" | "collected" | "expired" | "ready" | "snapshot" | "restored";
+export type EventName = "apply-started" | "apply-complete" | "apply-failed" | "destroyed" | "collected" | "expired" | "ready" | "snapshot" | "restored" | "stopped" | "started";
 
 export function appendEvent(home: string, event: { event: EventName; instance: string; [key: string]: unknown }): void {
   fs.mkdirSync(home, { recursive: true });

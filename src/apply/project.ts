@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildGraph, backendOf } from "../compile/backends/index.js";
+import { buildGraph, backendOf, placementOf } from "../compile/backends/index.js";
 import type { BuildResult } from "../compile/backends/types.js";
 import { loadConfig, showSet, type ProjectPaths, type ResolvedConfig } from "../compile/config.js";
 import { hasErrors, type Diagnostic } from "../compile/diagnostics.js";
@@ -15,7 +15,7 @@ import { allRegistries, findClaim, type SlotClaim } from "./registry.js";
 import { globalRedactor, registerLiteralSecrets } from "./secrets/redact.js";
 import { StateError, StateStore } from "./state.js";
 import { targetDirs, targetFor } from "./placement.js";
-import { configuredPlacement, DEFAULT_REMOTE_ROOT, parsePlacement, type Placement } from "../compile/placement.js";
+import { DEFAULT_REMOTE_ROOT, parsePlacement, type Placement } from "../compile/placement.js";
 import { localTarget } from "./target/local.js";
 
 export interface RunOptions {
@@ -26,6 +26,10 @@ export interface RunOptions {
   command: string;
   force?: boolean;
   refreshSecrets?: boolean;
+  /** `--build`, `--no-wait`, `--timeout` (seconds): see DriverContext. */
+  build?: boolean;
+  noWait?: boolean;
+  healthTimeout?: number;
   log(line: string): void;
 }
 
@@ -49,7 +53,7 @@ export interface Project extends Instance {
   warnings: Diagnostic[];
 }
 
-/** Where an instance runs: its placement and, on another host, the remote root its directories live under. */
+/** Where an instance runs: its placement (a resolved k8s:// target, another host...) and, on another host, the remote root its directories live under. */
 export interface Placed {
   placement?: Placement;
   remoteRoot?: string;
@@ -73,6 +77,9 @@ export function driverContext(opts: RunOptions, inst: { id: string; stateDir: st
     force: !!opts.force,
     refreshSecrets: !!opts.refreshSecrets,
     command: opts.command,
+    build: !!opts.build,
+    noWait: !!opts.noWait,
+    ...(opts.healthTimeout !== undefined ? { healthTimeout: opts.healthTimeout } : {}),
     log: opts.log,
   };
 }
@@ -88,7 +95,7 @@ export function openProject(opts: RunOptions): { project?: Project; diags: Diagn
   const stateDir = hostPaths.instance(opts.home, id);
   const store = new StateStore(stateDir);
   // A sandbox keeps running where it was applied; a new one goes where the configuration says.
-  const configured = configuredPlacement(config.infraMerged).value.placement;
+  const configured = placementOf(config) ?? { kind: "local" };
   const placed: Placed = recordedPlacement(store) ?? { placement: configured, remoteRoot: config.infra.sandbox?.remote_root ?? DEFAULT_REMOTE_ROOT };
   const h = createHash("sha256");
   for (const f of config.files) h.update(`${f.role}:${f.file}:${f.hash}\n`);

@@ -20,7 +20,12 @@ export interface SlotClaim {
   ports: Record<string, number>;
   claimed_at: string;
   expires_at: string | null;
-  status: "provisioning" | "running";
+  /**
+   * provisioning: claimed, the first apply is running; running: the last apply completed;
+   * incomplete: the last apply failed or was interrupted (`sbx apply` continues it);
+   * stopped: by `sbx stop` (slot, volumes and files kept; `sbx start` or an apply runs it again).
+   */
+  status: "provisioning" | "running" | "incomplete" | "stopped";
   /** Where the sandbox runs, when not on this machine (ssh://user@host). */
   placement?: string;
 }
@@ -71,9 +76,16 @@ export function findClaim(r: Registry, instance: string): SlotClaim | undefined 
   return Object.values(r.slots).find((c) => c.instance === instance);
 }
 
-async function withRegistry<T>(home: string, command: string, fn: (r: Registry) => Promise<{ result: T; write: boolean }>, host?: string): Promise<T> {
+/** Who changes the registry: the command (recorded with the lock) and where warnings go. */
+export interface RegistryCaller {
+  command: string;
+  log(line: string): void;
+}
+
+async function withRegistry<T>(home: string, who: RegistryCaller, fn: (r: Registry) => Promise<{ result: T; write: boolean }>, host?: string): Promise<T> {
   if (host) fs.mkdirSync(path.dirname(hostPaths.hostRegistry(home, host)), { recursive: true });
-  const release = await acquireLock(host ? hostPaths.hostRegistryLock(home, host) : hostPaths.registryLock(home), { what: host ? `The slot registry of ${host}` : "The slot registry", command, timeoutMs: 60_000 });
+  const lock = host ? hostPaths.hostRegistryLock(home, host) : hostPaths.registryLock(home);
+  const release = await acquireLock(lock, { what: host ? `The slot registry of ${host}` : "The slot registry", command: who.command, timeoutMs: 60_000, warn: (m) => who.log(`Warning: ${m}`) });
   try {
     const { registry, warning, corrupt } = readRegistry(home, host);
     if (corrupt) throw new RegistryError(warning!);
@@ -92,7 +104,7 @@ export interface ClaimRequest {
   worktree: string;
   specs: readonly PortSpec[];
   range: { min: number; max: number };
-  command: string;
+  who: RegistryCaller;
   /** A remote host's registry key (absent: this machine), the target its ports are checked on, and its placement. */
   host?: string;
   target?: Target;
@@ -106,7 +118,7 @@ async function allFree(ports: Record<string, number>, target: Target): Promise<{
 }
 
 /** First slot in range not claimed and whose ports all bind; no lock, no write (for plans). */
-export async function predictSlot(req: Omit<ClaimRequest, "command">): Promise<number | undefined> {
+export async function predictSlot(req: Omit<ClaimRequest, "who">): Promise<number | undefined> {
   const { registry } = readRegistry(req.home, req.host);
   const held = findClaim(registry, req.instance);
   if (held) return held.slot;
@@ -127,7 +139,7 @@ export interface ClaimResult {
 
 /** Claim a slot (or return the one this instance holds). Skips slots with busy ports, like kinfra. */
 export async function claimSlot(req: ClaimRequest): Promise<ClaimResult> {
-  return withRegistry<ClaimResult>(req.home, req.command, async (r) => {
+  return withRegistry<ClaimResult>(req.home, req.who, async (r) => {
     const held = findClaim(r, req.instance);
     if (held) {
       const ports = portsForSlot(req.specs, held.slot);
@@ -162,10 +174,11 @@ export async function claimSlot(req: ClaimRequest): Promise<ClaimResult> {
   }, req.host);
 }
 
-export async function setClaimStatus(home: string, instance: string, status: SlotClaim["status"], command: string, host?: string): Promise<void> {
+/** `host`: the remote host's registry the claim is in (absent: this machine's). */
+export async function setClaimStatus(home: string, instance: string, status: SlotClaim["status"], who: RegistryCaller, host?: string): Promise<void> {
   await withRegistry(
     home,
-    command,
+    who,
     async (r) => {
       const c = findClaim(r, instance);
       if (c && c.status !== status) c.status = status;
@@ -175,10 +188,10 @@ export async function setClaimStatus(home: string, instance: string, status: Slo
   );
 }
 
-export async function releaseSlot(home: string, instance: string, command: string, host?: string): Promise<SlotClaim | undefined> {
+export async function releaseSlot(home: string, instance: string, who: RegistryCaller, host?: string): Promise<SlotClaim | undefined> {
   return withRegistry(
     home,
-    command,
+    who,
     async (r) => {
       const c = findClaim(r, instance);
       if (c) delete r.slots[String(c.slot)];
@@ -189,10 +202,10 @@ export async function releaseSlot(home: string, instance: string, command: strin
 }
 
 /** Set (or clear) the expiry of this instance's claim; returns what was recorded. */
-export async function setExpiry(home: string, instance: string, expiresAt: string | null, command: string, host?: string): Promise<string | null> {
+export async function setExpiry(home: string, instance: string, expiresAt: string | null, who: RegistryCaller, host?: string): Promise<string | null> {
   return withRegistry(
     home,
-    command,
+    who,
     async (r) => {
       const c = findClaim(r, instance);
       if (c) c.expires_at = expiresAt;

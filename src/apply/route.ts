@@ -1,8 +1,9 @@
 // Probing route candidates from this machine: each is reachable when its target answers
-// (and, for a Docker backend, its engine does); latency is the median of a few round
-// trips. A candidate whose backend cannot run at its placement is skipped unprobed.
+// (and, for the compose backend, its Docker engine does); latency is the median of a few
+// round trips. A candidate whose backend cannot run at its placement is skipped unprobed.
 
 import { backendPlacements } from "../compile/backends/index.js";
+import { formatPlacement } from "../compile/placement.js";
 import type { Candidate, Probed, Route } from "../compile/route.js";
 import { DriverError } from "../kinds/driver.js";
 import { targetFor } from "./placement.js";
@@ -24,37 +25,24 @@ async function timed(t: Target, argv: string[], timeoutMs: number): Promise<{ ok
   }
 }
 
-/** What each placement kind is probed with: its target and the commands that must answer. */
-function probeOf(c: Candidate, home: string): { target: Target; ping: string[]; ready: string[] | undefined } | string {
-  const p = c.placement;
-  const docker = ["docker", "version", "--format", "{{.Server.Version}}"];
-  const needsDocker = c.backend === "compose" || c.backend === "swarm";
-  switch (p.kind) {
-    case "local":
-      return { target: targetFor(undefined, home), ping: ["true"], ready: needsDocker ? docker : undefined };
-    case "ssh":
-      return { target: targetFor(p, home), ping: ["true"], ready: needsDocker ? docker : undefined };
-    case "swarm": {
-      const t = targetFor(p.manager ? { kind: "ssh", ...p.manager } : undefined, home);
-      return { target: t, ping: ["true"], ready: ["docker", "info", "--format", "{{.Swarm.ControlAvailable}}"] };
-    }
-    case "k8s":
-      return { target: targetFor(undefined, home), ping: ["kubectl", "--context", p.context, "get", "--raw", "/readyz"], ready: undefined };
-  }
+/** How a candidate is probed: its target, and the command its backend needs to answer there. */
+function probeOf(c: Candidate & { placement: { kind: "local" | "ssh" } }, home: string): { target: Target; ping: string[]; ready: string[] | undefined } {
+  const needsDocker = c.backend === "compose";
+  return { target: targetFor(c.placement.kind === "ssh" ? c.placement : undefined, home), ping: ["true"], ready: needsDocker ? ["docker", "version", "--format", "{{.Server.Version}}"] : undefined };
 }
 
 async function probeOne(c: Candidate, home: string, timeoutMs: number): Promise<Probed> {
   const can = backendPlacements(c.backend);
   if (!can) return { reachable: false, reason: `unknown backend \`${c.backend}'` };
   if (c.placement.kind !== "local" && !can.includes(c.placement.kind)) return { reachable: false, reason: `the ${c.backend} backend cannot run at ${c.placement.kind}:// placements (only at ${can.join(", ")})` };
-  const how = probeOf(c, home);
-  if (typeof how === "string") return { reachable: false, reason: how };
+  // A route places sandboxes on this machine or another host over ssh; a cluster or swarm is chosen by its own placement.
+  if (c.placement.kind !== "local" && c.placement.kind !== "ssh") return { reachable: false, reason: `routes choose among local and ssh:// placements; set placement = "${formatPlacement(c.placement)}" to run there` };
+  const how = probeOf({ ...c, placement: c.placement }, home);
   const first = await timed(how.target, how.ping, timeoutMs);
   if (!first.ok) return { reachable: false, reason: `unreachable: ${first.why}` };
   if (how.ready) {
     const ready = await timed(how.target, how.ready, timeoutMs);
-    if (!ready.ok) return { reachable: false, reason: `${c.backend === "swarm" ? "no swarm manager" : "no Docker engine"} answers there: ${ready.why}` };
-    if (c.backend === "swarm" && ready.ok && (await how.target.run(how.ready, { timeoutMs })).stdout.trim() !== "true") return { reachable: false, reason: "the engine there is not a swarm manager" };
+    if (!ready.ok) return { reachable: false, reason: `no Docker engine answers there: ${ready.why}` };
   }
   // The first round trip opened the connection; time the next few and keep the median.
   const times: number[] = [];

@@ -1,12 +1,12 @@
 // Shared CLI plumbing: global options, run options for the workflows, prompts, Ctrl-C.
 
-import * as path from "node:path";
+import * as fs from "node:fs";
 import * as readline from "node:readline/promises";
 import { findInstance, NoSuchDirectory, openProject, projectPaths, sbxHome, type Instance, type Project, type RunOptions } from "../apply/index.js";
 import { parseDuration } from "../compile/duration.js";
 import { error } from "../compile/diagnostics.js";
 import type { Plan } from "../plan/model.js";
-import { err, Exit, finish, out } from "./output.js";
+import { err, Exit, finish, out, printDiagnostics } from "./output.js";
 
 export interface GlobalOptions {
   dir?: string;
@@ -17,8 +17,30 @@ export interface LockFlags {
   lockTimeout?: string;
 }
 
-export function cwdOf(g: GlobalOptions): string {
-  return path.resolve(g.dir ?? process.cwd());
+/** The directory the command runs in: `-C DIR` has already been entered (see enterDirectory). */
+export function cwdOf(_g: GlobalOptions): string {
+  return process.cwd();
+}
+
+/**
+ * `-C DIR`: run as if started in DIR, as git -C and make -C do, so relative paths given
+ * to any command (a plan file, compile --out) are relative to DIR too.
+ */
+export function enterDirectory(dir: string | undefined): void {
+  if (dir === undefined) return;
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    finish([error(code === "ENOENT" || code === "ENOTDIR" ? `No such directory: ${dir}` : `Cannot use directory ${dir}`, { code: "usage", detail: `${code === "ENOENT" || code === "ENOTDIR" ? "" : `${code ?? (e as Error).message}. `}Check the path given to -C.` })]);
+  }
+  if (!st!.isDirectory()) finish([error(`Not a directory: ${dir}`, { code: "usage", detail: "Check the path given to -C." })]);
+  try {
+    process.chdir(dir);
+  } catch (e) {
+    finish([error(`Cannot enter directory ${dir}`, { code: "usage", detail: `${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Check the path given to -C and its permissions.` })]);
+  }
 }
 
 export function home(): string {
@@ -54,6 +76,16 @@ export function inDirectory<T>(fn: () => T): T {
   }
 }
 
+/** `inDirectory` for a workflow that resolves later (validate and compile load schemas). */
+export async function inDirectoryAsync<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof NoSuchDirectory) finish([error(e.message, { code: "usage", detail: "Check the path given to -C." })]);
+    throw e;
+  }
+}
+
 /** The project of the directory, or stop with its diagnostics. */
 export function project(opts: RunOptions): Project {
   const { project: p, diags, texts } = inDirectory(() => openProject(opts));
@@ -81,9 +113,19 @@ export async function confirm(question: string, autoApprove: boolean): Promise<b
     finish([error("Refusing to change anything without confirmation", { code: "usage", detail: "stdin is not a terminal. Pass --auto-approve." })]);
   }
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-  const answer = await rl.question(`${question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `);
-  rl.close();
-  return answer.trim() === "yes";
+  try {
+    const answer = await rl.question(`${question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: `);
+    return answer.trim() === "yes";
+  } catch (e) {
+    // Ctrl-C or Ctrl-D at the prompt: the answer is no.
+    if ((e as Error).name === "AbortError") {
+      out("");
+      return false;
+    }
+    throw e;
+  } finally {
+    rl.close();
+  }
 }
 
 /** Ctrl-C: the first stops starting new operations; the second exits at once. */
@@ -91,7 +133,8 @@ export function interruptible(): { stopRequested: () => boolean; dispose: () => 
   let stop = false;
   const onInt = () => {
     if (stop) {
-      err("\nTwo interrupts received. Exiting immediately; the journal is consistent, run `sbx apply` to converge.");
+      err("");
+      printDiagnostics([error("Two interrupts received", { code: "interrupted", detail: "Exited immediately. The state journal records every operation that was begun; run `sbx apply` to converge." })]);
       process.exit(130);
     }
     stop = true;

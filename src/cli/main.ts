@@ -1,12 +1,16 @@
 // sbx command line: parses arguments and hands each command to its workflow.
 
+import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { knownFailure, supervise } from "../apply/index.js";
 import { exitCodeFor } from "../compile/diagnostics.js";
 import { SBX_VERSION } from "../version.js";
-import { disableColour, err, Exit, printDiagnostics } from "./output.js";
-import type { GlobalOptions } from "./common.js";
+import { disableColour, err, Exit, out, printDiagnostics, watchClosedPipes } from "./output.js";
+import { enterDirectory, type GlobalOptions } from "./common.js";
 import { applyCommand } from "./commands/apply.js";
+import { initCommand } from "./commands/init.js";
+import { startCommand, stopCommand } from "./commands/lifecycle.js";
+import { worktreeAddCommand, worktreeDoneCommand, worktreeListCommand } from "./commands/worktree.js";
 import { destroyCommand } from "./commands/destroy.js";
 import { diffCommand } from "./commands/diff.js";
 import { planCommand, showCommand } from "./commands/plan.js";
@@ -39,9 +43,10 @@ export function buildProgram(): Command {
     .option("--set <option=value>", "override an option at force priority (repeatable)", collect)
     .option("--no-color", "no colour in output (also NO_COLOR=1)")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => out(s), writeErr: (s) => err(s) })
     .hook("preAction", (cmd) => {
       if (cmd.opts<{ color?: boolean }>().color === false) disableColour();
+      enterDirectory(cmd.opts<GlobalOptions>().dir);
     });
   const g = (): GlobalOptions => program.opts<GlobalOptions>();
   const lock = (c: Command) => c.option("--lock-timeout <duration>", "wait this long for a held lock (e.g. 30s)");
@@ -62,6 +67,9 @@ export function buildProgram(): Command {
     .option("--parallelism <n>", "operations at once (default 10)")
     .option("--refresh-secrets", "re-resolve every secret reference")
     .option("--slot <n>", "claim this slot at first apply (0: the standard ports)")
+    .option("--build", "rebuild the images of services with a build: section (compose up --build)")
+    .option("--no-wait", "do not wait for the health gate")
+    .option("--timeout <seconds>", "how long the health gate waits (120, or 2m)")
     .option("--json", "print the plan as JSON")
     .action(async (planfile, flags) => applyCommand(g(), planfile, flags));
   target(lock(program.command("destroy").description("remove everything this sandbox owns, and only that")))
@@ -71,6 +79,23 @@ export function buildProgram(): Command {
     .option("--parallelism <n>", "operations at once (default 10)")
     .option("--json", "print the plan as JSON")
     .action(async (flags) => destroyCommand(g(), flags));
+  lock(program.command("stop").description("stop this sandbox, keeping its slot, volumes and files (sbx start resumes)")).action(async (flags) => stopCommand(g(), flags));
+  lock(program.command("start").description("start a stopped sandbox again, then wait for its health gate"))
+    .option("--no-wait", "do not wait for the health gate")
+    .option("--timeout <seconds>", "how long the health gate waits (120, or 2m)")
+    .action(async (flags) => startCommand(g(), flags));
+  const worktree = program.command("worktree").description("a git worktree per feature, each with its own running sandbox");
+  lock(worktree.command("add <feature>").description("git worktree add ../<prefix>-<feature> -b <feature>, then apply the sandbox there"))
+    .option("--base <ref>", "start the new branch at REF (default: HEAD)")
+    .option("--build", "rebuild images (compose up --build)")
+    .option("--no-wait", "do not wait for the health gate")
+    .option("--timeout <seconds>", "how long the health gate waits (120, or 2m)")
+    .option("--parallelism <n>", "operations at once (default 10)")
+    .action(async (feature, flags) => worktreeAddCommand(g(), feature, flags));
+  worktree.command("list").description("each worktree of this repository with its slot, ports, status and TTL").option("--json", "print the list as JSON").action(async (flags) => worktreeListCommand(g(), flags));
+  lock(worktree.command("done <feature>").description("destroy the worktree's sandbox, then remove the worktree (refused with uncommitted or unpushed work)"))
+    .option("--force", "remove even with uncommitted changes or unpushed commits")
+    .action(async (name, flags) => worktreeDoneCommand(g(), name, flags));
   program.command("status").description("show this sandbox's slot, ports and resources").option("--json", "print the status as JSON").action(async (flags) => statusCommand(g(), flags));
   program.command("list").description("list every sandbox on this host").option("--json", "print the list as JSON").action((flags) => listCommand(flags));
   program
@@ -92,7 +117,16 @@ export function buildProgram(): Command {
     .command("exec <command...>")
     .description("run a command in the agent's microVM, in /workspace: sbx exec -- CMD [ARGS...]")
     .action(async (cmd: string[]) => execCommand(g(), cmd));
-  program.command("validate").description("check the configuration: everything plan checks without host state").action(() => validateCommand(g()));
+  program
+    .command("init")
+    .description("propose infra.toml for this repository (and parameterize the compose file's host ports)")
+    .option("--dry-run", "show the proposal; write nothing")
+    .option("--check", "list what stops this repository from running one sandbox per worktree (exit 1 when anything does)")
+    .option("--yes", "write without asking")
+    .option("--auto", "the same as --yes (kinfra's spelling)")
+    .option("--health-endpoint <path>", "the HTTP path that answers 200 when the app is ready")
+    .action(async (flags) => initCommand(g(), flags));
+  program.command("validate").description("check the configuration: everything plan checks without host state").action(async () => validateCommand(g()));
   program.command("explain <option>").description("show an option's type, value and every definition").action((o) => explainCommand(g(), o));
   program
     .command("compile")
@@ -100,7 +134,7 @@ export function buildProgram(): Command {
     .option("--json", "JSON output (the default)")
     .option("--out <dir>", "write every generated artefact into DIR")
     .option("--slot <n>", "slot to compile for (default: the first valid slot)")
-    .action((flags) => compileCommand(g(), flags));
+    .action(async (flags) => compileCommand(g(), flags));
   program
     .command("diff")
     .description("what a change to the configuration changes in every generated artefact (no host state; exit 2 when something changes)")
@@ -134,6 +168,8 @@ export async function main(argv: string[]): Promise<number> {
     supervise(argv.slice(3));
     return -1;
   }
+  // Relative paths in the environment mean the directory sbx was started in, even after -C.
+  for (const k of ["SBX_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME"]) if (process.env[k]) process.env[k] = path.resolve(process.env[k]!);
   try {
     await buildProgram().parseAsync(normaliseArgv(argv));
     return 0;
@@ -151,11 +187,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // A closed stdout (`sbx status | head -1`) ends the command quietly.
-for (const stream of [process.stdout, process.stderr])
-  stream.on("error", (e: NodeJS.ErrnoException) => {
-    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw e;
-  });
+watchClosedPipes();
 
 const code = await main(process.argv);
 if (code >= 0) process.exitCode = code;

@@ -25,12 +25,39 @@ export function styleFor(stream: NodeJS.WriteStream): Style {
   return { green: c.green, red: c.red, yellow: c.yellow, bold: c.bold, dim: c.dim };
 }
 
+/**
+ * Streams whose reader went away (`sbx status | head -1`). Output to them is dropped and
+ * the command finishes what it was doing (an apply is not cut in half) and exits quietly.
+ */
+const closed = new Set<NodeJS.WriteStream>();
+
+export function watchClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE" || closed.has(stream)) {
+        closed.add(stream);
+        return;
+      }
+      throw e;
+    });
+}
+
+/** True once stdout's reader has gone (`sbx logs -f | head`): nothing more can be shown. */
+export function stdoutClosed(): boolean {
+  return closed.has(process.stdout);
+}
+
+function write(stream: NodeJS.WriteStream, text: string): void {
+  if (closed.has(stream)) return;
+  stream.write(outputRedactor.redact(text.endsWith("\n") ? text : `${text}\n`));
+}
+
 export function out(text: string): void {
-  process.stdout.write(outputRedactor.redact(text.endsWith("\n") ? text : `${text}\n`));
+  write(process.stdout, text);
 }
 
 export function err(text: string): void {
-  process.stderr.write(outputRedactor.redact(text.endsWith("\n") ? text : `${text}\n`));
+  write(process.stderr, text);
 }
 
 /** Render diagnostics (sorted, duplicates collapsed) to stderr. */

@@ -86,8 +86,22 @@ export interface BackendChoice {
 export function chooseBackend(o: { infra: Merged; agent?: Merged; repoAgent: boolean; hasServices: boolean }): BackendChoice {
   const ib = winning(o.infra, ["sandbox", "backend"]);
   const ab = o.agent ? winning(o.agent, ["backend", "type"]) : undefined;
-  const fromInfra = { name: ib?.value ?? "", from: rangeOf(o.infra, ["sandbox", "backend"]), diags: [] };
-  const fromAgent = { name: ab?.value ?? "", from: o.agent ? rangeOf(o.agent, ["backend", "type"]) : undefined, diags: [] };
+  // Where the choice was made is looked up only when an error points at it (positions cost a parse).
+  const fromInfra: BackendChoice = {
+    name: ib?.value ?? "",
+    get from() {
+      return rangeOf(o.infra, ["sandbox", "backend"]);
+    },
+    diags: [],
+  };
+  const agent = o.agent;
+  const fromAgent: BackendChoice = {
+    name: ab?.value ?? "",
+    get from() {
+      return agent ? rangeOf(agent, ["backend", "type"]) : undefined;
+    },
+    diags: [],
+  };
   if (ib && ab && ib.value !== ab.value) {
     if (ib.priority < ab.priority) return fromInfra;
     if (ab.priority < ib.priority) return fromAgent;

@@ -9,6 +9,7 @@ import { error, hasErrors, type Diagnostic, type SourceRange } from "./diagnosti
 import { loadToml, type LoadedFile, type TomlTable, type TomlValue } from "./load.js";
 import { mergeLayers, type Layer, type Merged } from "./merge.js";
 import { parsePath, pathKey, type OptionPath } from "./path.js";
+import { parsePlacement } from "./placement.js";
 import { LAYER_PRIORITY, DEFAULT } from "./priority.js";
 import { portSpecs, portsForSlot, slotRange, usableSlots } from "./ports.js";
 import { SCHEMAS } from "./schema.js";
@@ -43,6 +44,8 @@ export interface ProfileRef {
   /** `route`: candidate placements and how one is chosen (resolved at plan time, by probing). */
   route?: ProfileConfig["route"];
   routeAt?: SourceRange;
+  /** Where `placement` is written (for located errors). */
+  placementAt?: SourceRange;
   ttl?: string;
   secretRefs: Record<string, string>;
 }
@@ -234,6 +237,11 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
       // Profile-level fields are defaults for the matching infra options.
       const synth: TomlTable = {};
       if (typeof p.backend === "string") synth.sandbox = { backend: p.backend };
+      // A swarm placement (swarm://, the local engine's swarm) runs the compose file as a Swarm stack.
+      // A k8s placement (k8s://context/namespace) runs the sandbox on that cluster.
+      const placedKind = typeof p.backend !== "string" && typeof p.placement === "string" ? parsePlacement(p.placement).value?.kind : undefined;
+      const swarmPlacement = placedKind === "swarm" || placedKind === "k8s";
+      if (swarmPlacement) synth.sandbox = { backend: placedKind === "swarm" ? "swarm" : "kubernetes" };
       if (typeof p.ttl === "string") synth.sandbox = { ...((synth.sandbox as TomlTable) ?? {}), ttl: p.ttl };
       if (typeof p.placement === "string") synth.sandbox = { ...((synth.sandbox as TomlTable) ?? {}), placement: p.placement };
       if (Object.keys(synth).length)
@@ -242,8 +250,8 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
           file: pf.file,
           priority: DEFAULT,
           value: synth,
-          keyPos: (q) => pf.keyPos.get(pathKey([q[q.length - 1]!])),
-          valuePos: (q) => pf.valuePos.get(pathKey([q[q.length - 1]!])),
+          keyPos: (q) => pf.keyPos.get(pathKey([swarmPlacement && q[q.length - 1] === "backend" ? "placement" : q[q.length - 1]!])),
+          valuePos: (q) => pf.valuePos.get(pathKey([swarmPlacement && q[q.length - 1] === "backend" ? "placement" : q[q.length - 1]!])),
         });
       if (defaults.infra) profileInfraLayers.push(layerFrom(pf, "profile", ["defaults", "infra"]));
       if (defaults.agent) profileAgentLayers.push(layerFrom(pf, "profile", ["defaults", "agent"]));
@@ -256,6 +264,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
         backend: p.backend,
         placement: p.placement,
         ...(p.route ? { route: p.route, routeAt: { file: pf.file, start: pf.keyPos.get(pathKey(["route"])) ?? { line: 1, col: 1 } } } : {}),
+        ...(pf.valuePos.get(pathKey(["placement"])) ? { placementAt: { file: pf.file, start: pf.valuePos.get(pathKey(["placement"]))! } } : {}),
         ttl: p.ttl,
         secretRefs: { ...(p.setup?.secret_refs ?? {}) } as Record<string, string>,
       });

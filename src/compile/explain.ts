@@ -31,7 +31,8 @@ function definedPaths(merged: Merged | undefined): string[] {
   return merged ? [...merged.options.values()].map((o) => formatPath(o.path)) : [];
 }
 
-export function explainOption(config: ResolvedConfig, text: string, opts: { slot?: number } = {}): { lines: string[]; diags: Diagnostic[] } {
+/** `slot`: the sandbox's claimed slot, or (with `claimed: false`) the first slot its ports allow. */
+export function explainOption(config: ResolvedConfig, text: string, opts: { slot?: number; claimed?: boolean } = {}): { lines: string[]; diags: Diagnostic[] } {
   const p = parsePath(text);
   if (!p) return { lines: [], diags: [error(`\`${text}' is not an option path`, { code: "usage", detail: "Example: sbx explain sandbox.ports.API_PORT" })] };
   const schema: SchemaName = AGENT_ROOTS.includes(p[0]!) ? "agent" : "infra";
@@ -45,7 +46,9 @@ export function explainOption(config: ResolvedConfig, text: string, opts: { slot
     lines.push(`Value: ${showValue(shown(p, opt.value))}`, `Priority: ${opt.highestPriority} (${priorityName(opt.highestPriority)})`);
     if (p[0] === "sandbox" && p[1] === "ports" && p.length === 3 && opts.slot !== undefined) {
       const spec = portSpecs(config.infra).find((x) => x.name === p[2]);
-      if (spec) lines.push(`Port in slot ${opts.slot}: ${portsForSlot([spec], opts.slot)[spec.name]} (base ${spec.base} + slot × stride ${spec.stride})`);
+      const formula = opts.slot === 0 ? "slot 0: the standard port" : `base ${spec?.base} + slot × stride ${spec?.stride}`;
+      if (spec && opts.claimed !== false) lines.push(`Port in slot ${opts.slot}: ${portsForSlot([spec], opts.slot)[spec.name]} (${formula})`);
+      else if (spec) lines.push(`Port: no slot claimed yet; slot ${opts.slot} would give ${portsForSlot([spec], opts.slot)[spec.name]} (${formula})`);
     }
     lines.push("Defined by:");
     for (const d of [...opt.defs].sort((a, b) => a.priority - b.priority)) lines.push(`  ${shownDef(p, d)}${d.priority === opt.highestPriority ? "" : "  (overridden)"}`);

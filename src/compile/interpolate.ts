@@ -1,5 +1,7 @@
 // `${...}` interpolation in string options, evaluated once the slot is known.
 
+import { didYouMean } from "./merge.js";
+
 export interface InterpolationScope {
   ports: Record<string, number>;
   slot: number | string;
@@ -41,7 +43,7 @@ function lookup(expr: string, scope: InterpolationScope, stack: string[]): Inter
     if (expr in scope.ports) return { value: String(scope.ports[expr]) };
     if (scope.secretNames.has(expr)) return { problem: `\${${expr}} refers to a secret; secret values are never interpolated into non-secret values` };
     if (expr in scope.env) return lookup(`env.${expr}`, scope, stack);
-    return { problem: `unknown name \${${expr}}: it is neither a port in [sandbox.ports] (${Object.keys(scope.ports).join(", ") || "none"}) nor a variable in [sandbox.env]. ${KNOWN}` };
+    return { problem: `unknown name \${${expr}}: it is neither a port in [sandbox.ports] (${Object.keys(scope.ports).join(", ") || "none"}) nor a variable in [sandbox.env].${suggest(expr, scope)} ${KNOWN}` };
   }
   const [head, ...rest] = expr.split(".");
   const name = rest.join(".");
@@ -72,5 +74,24 @@ function lookup(expr: string, scope: InterpolationScope, stack: string[]): Inter
       return interpolate(v, scope, [...stack, name]);
     }
   }
-  return { problem: `unknown name \${${expr}}. ${KNOWN}` };
+  return { problem: `unknown name \${${expr}}.${suggest(expr, scope)} ${KNOWN}` };
+}
+
+/** " Did you mean ${paths.worktree}?" for `${worktree}`, a misspelt port, and the like. */
+function suggest(expr: string, scope: InterpolationScope): string {
+  const names = [
+    "slot",
+    "project.name",
+    "instance.id",
+    "paths.worktree",
+    "paths.main",
+    "paths.state",
+    ...Object.keys(scope.ports).map((p) => `ports.${p}`),
+    ...Object.keys(scope.env).map((e) => `env.${e}`),
+  ];
+  const lastOf = (n: string) => n.split(".").pop()!;
+  const lasts = names.map(lastOf);
+  const close = didYouMean(lastOf(expr), lasts);
+  const hit = names.find((n) => n !== expr && lastOf(n) === lastOf(expr)) ?? (close !== undefined ? names[lasts.indexOf(close)] : didYouMean(expr, names));
+  return hit && hit !== expr ? ` Did you mean \${${hit}}?` : "";
 }

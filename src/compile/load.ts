@@ -9,20 +9,28 @@ import { pathKey, type OptionPath } from "./path.js";
 export type TomlValue = string | number | boolean | TomlValue[] | { [key: string]: TomlValue };
 export type TomlTable = { [key: string]: TomlValue };
 
+/** Positions by pathKey. */
+export interface PosIndex {
+  get(key: string): SourcePos | undefined;
+}
+
 export interface LoadedFile {
   /** Path as shown to users (relative to the worktree or main repository where possible). */
   file: string;
   text: string;
   value: TomlTable;
-  /** pathKey(path) -> position of the key (for tables: the header). */
-  keyPos: Map<string, SourcePos>;
-  /** pathKey(path) -> position of the value. */
-  valuePos: Map<string, SourcePos>;
+  /** pathKey(path) -> position of the key (for tables: the header). Parsed on first use. */
+  keyPos: PosIndex;
+  /** pathKey(path) -> position of the value. Parsed on first use. */
+  valuePos: PosIndex;
   /** The `#:schema` directive on the first line, when present. */
   schemaDirective?: string;
 }
 
 const MAX_BYTES = 8 * 1024 * 1024;
+
+/** Files whose positions could not be read (by the display name), with why: for tests and `--debug`. */
+export const positionsError = new Map<string, string>();
 
 export function loadToml(file: string, text: string): Result<LoadedFile | undefined> {
   const diags: Diagnostic[] = [];
@@ -56,19 +64,28 @@ export function loadToml(file: string, text: string): Result<LoadedFile | undefi
     return { value: undefined, diags };
   }
   const value = normalise(raw) as TomlTable;
-  const keyPos = new Map<string, SourcePos>();
-  const valuePos = new Map<string, SourcePos>();
-  try {
-    const ast = parseTOML(src, { tomlVersion: "1.1.0" });
-    indexPositions(ast, keyPos, valuePos);
-  } catch (e) {
-    // smol-toml accepted the file; the position parser disagreeing leaves us without
-    // positions but is not a user error. Report it as a warning so it is not silent.
-    diags.push({ severity: "warning", summary: "Positions unavailable", detail: `${file}: ${(e as Error).message}` });
-  }
+  // Positions are needed only to point at something (an error, `sbx explain`), so the
+  // second, slower parse runs on first use, not on every command.
+  let index: { keyPos: Map<string, SourcePos>; valuePos: Map<string, SourcePos> } | undefined;
+  const positions = () => {
+    if (index) return index;
+    index = { keyPos: new Map(), valuePos: new Map() };
+    try {
+      indexPositions(parseTOML(src, { tomlVersion: "1.1.0" }), index.keyPos, index.valuePos);
+    } catch (e) {
+      // smol-toml accepted the file, so this is no user error: locations fall back to the file.
+      index.keyPos.clear();
+      index.valuePos.clear();
+      positionsError.set(file, (e as Error).message);
+    }
+    return index;
+  };
   const first = src.split("\n", 1)[0] ?? "";
   const m = /^#:schema\s+(\S+)/.exec(first);
-  return { value: { file, text: src, value, keyPos, valuePos, schemaDirective: m?.[1] }, diags };
+  return {
+    value: { file, text: src, value, keyPos: { get: (k) => positions().keyPos.get(k) }, valuePos: { get: (k) => positions().valuePos.get(k) }, schemaDirective: m?.[1] },
+    diags,
+  };
 }
 
 function tomlHint(msg: string): string {

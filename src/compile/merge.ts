@@ -36,12 +36,67 @@ export interface MergedOption {
   highestPriority: number;
 }
 
+export interface Location {
+  file: string;
+  pos: SourcePos;
+}
+
+/**
+ * pathKey -> where a key is (tables included), for errors. Computed on first use: most
+ * commands never point at anything, and positions cost a second parse of every file.
+ */
+export class Locations {
+  private readonly known = new Map<string, Location>();
+  /** Per key: where to look, in layer order; the first that knows wins. */
+  private readonly candidates = new Map<string, (() => Location | undefined)[]>();
+  /** Fill many positions at once (elements of merged lists); they win over candidates. */
+  private readonly providers: (() => void)[] = [];
+
+  candidate(key: string, find: () => Location | undefined): void {
+    const list = this.candidates.get(key);
+    if (list) list.push(find);
+    else this.candidates.set(key, [find]);
+  }
+
+  provider(fill: (set: (key: string, l: Location) => void) => void): void {
+    this.providers.push(() => fill((k, l) => this.known.set(k, l)));
+  }
+
+  get(key: string): Location | undefined {
+    while (this.providers.length) this.providers.shift()!();
+    const hit = this.known.get(key);
+    if (hit) return hit;
+    for (const find of this.candidates.get(key) ?? []) {
+      const l = find();
+      if (l) {
+        this.known.set(key, l);
+        return l;
+      }
+    }
+    return undefined;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+}
+
 export interface Merged {
   value: TomlTable;
   /** pathKey -> merged option (leaves: scalars and lists). */
   options: Map<string, MergedOption>;
   /** pathKey -> first key position seen for that path (tables included), for errors. */
-  keyLocations: Map<string, { file: string; pos: SourcePos }>;
+  keyLocations: Locations;
+}
+
+/** A definition whose line and column are read from its layer only when asked. */
+function lazyDef(base: Omit<Def, "line" | "col">, where: () => SourcePos | undefined): Def {
+  let pos: SourcePos | undefined | null = null;
+  const at = () => (pos === null ? (pos = where()) : pos);
+  return Object.defineProperties({ ...base } as Def, {
+    line: { get: () => at()?.line, enumerable: true },
+    col: { get: () => at()?.col, enumerable: true },
+  });
 }
 
 const WRAPPERS: Record<string, number> = { default: DEFAULT, force: FORCE };
@@ -68,18 +123,22 @@ interface Collected {
 
 function collect(root: JsonSchema, layer: Layer, defs: Map<string, Collected>, keyLocations: Merged["keyLocations"]): void {
   const visit = (path: OptionPath, v: TomlValue): void => {
-    const kp = layer.keyPos?.(path);
     const k = pathKey(path);
-    if (kp && !keyLocations.has(k)) keyLocations.set(k, { file: layer.file, pos: kp });
+    if (layer.keyPos) {
+      const keyPos = layer.keyPos;
+      keyLocations.candidate(k, () => {
+        const pos = keyPos(path);
+        return pos && { file: layer.file, pos };
+      });
+    }
     const { value, priority } = unwrap(v);
     const kind = kindOf(root, schemaAt(root, path));
     if ((kind === "table" || kind === "map") && isTable(value) && priority === undefined) {
       for (const [key, x] of Object.entries(value)) visit([...path, key], x);
       return;
     }
-    const vp = layer.valuePos?.(path) ?? kp;
     const entry = defs.get(k) ?? { path, defs: [], layers: [] };
-    entry.defs.push({ value, file: layer.file, line: vp?.line, col: vp?.col, layer: layer.kind, priority: priority ?? layer.priority });
+    entry.defs.push(lazyDef({ value, file: layer.file, layer: layer.kind, priority: priority ?? layer.priority }, () => layer.valuePos?.(path) ?? layer.keyPos?.(path)));
     entry.layers.push(layer);
     defs.set(k, entry);
   };
@@ -106,22 +165,24 @@ export function showDef(d: Def): string {
  * index is its index in its own file plus the length of the definitions merged before it.
  */
 function elementLocations(path: OptionPath, used: readonly { def: Def; layer: Layer }[], keyLocations: Merged["keyLocations"]): void {
-  let offset = 0;
-  for (const { def, layer } of used) {
-    const items = Array.isArray(def.value) ? def.value : [def.value];
-    items.forEach((item, i) => {
-      const visit = (src: OptionPath, dst: OptionPath, v: TomlValue): void => {
-        const p = layer.keyPos?.(src) ?? layer.valuePos?.(src);
-        if (p) keyLocations.set(pathKey(dst), { file: layer.file, pos: p });
-        if (Array.isArray(v)) v.forEach((x, j) => visit([...src, j], [...dst, j], x));
-        else if (isTable(v)) for (const [key, x] of Object.entries(v)) visit([...src, key], [...dst, key], x);
-      };
-      // A list wrapped in `{ force = [...] }` has its elements one level down.
-      const src = [[...path, i], [...path, "force", i], [...path, "default", i]].find((q) => layer.keyPos?.(q)) ?? [...path, i];
-      visit(src, [...path, offset + i], item);
-    });
-    offset += items.length;
-  }
+  keyLocations.provider((set) => {
+    let offset = 0;
+    for (const { def, layer } of used) {
+      const items = Array.isArray(def.value) ? def.value : [def.value];
+      items.forEach((item, i) => {
+        const visit = (src: OptionPath, dst: OptionPath, v: TomlValue): void => {
+          const p = layer.keyPos?.(src) ?? layer.valuePos?.(src);
+          if (p) set(pathKey(dst), { file: layer.file, pos: p });
+          if (Array.isArray(v)) v.forEach((x, j) => visit([...src, j], [...dst, j], x));
+          else if (isTable(v)) for (const [key, x] of Object.entries(v)) visit([...src, key], [...dst, key], x);
+        };
+        // A list wrapped in `{ force = [...] }` has its elements one level down.
+        const src = [[...path, i], [...path, "force", i], [...path, "default", i]].find((q) => layer.keyPos?.(q)) ?? [...path, i];
+        visit(src, [...path, offset + i], item);
+      });
+      offset += items.length;
+    }
+  });
 }
 
 function mergeOption(root: JsonSchema, path: OptionPath, entry: Collected, diags: Diagnostic[], keyLocations: Merged["keyLocations"]): MergedOption | undefined {
@@ -181,7 +242,7 @@ function setAt(root: TomlTable, path: OptionPath, value: TomlValue): void {
 export function mergeLayers(root: JsonSchema, layers: readonly Layer[]): { merged: Merged; diags: Diagnostic[] } {
   const diags: Diagnostic[] = [];
   const byPath = new Map<string, Collected>();
-  const keyLocations: Merged["keyLocations"] = new Map();
+  const keyLocations = new Locations();
   for (const layer of layers) collect(root, layer, byPath, keyLocations);
   const value: TomlTable = {};
   const options = new Map<string, MergedOption>();

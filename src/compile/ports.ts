@@ -30,8 +30,17 @@ export function portsForSlot(specs: readonly PortSpec[], slot: number): Record<s
   return out;
 }
 
+/** The slots sbx picks from on its own. Slot 0 (the standard ports) is never picked: only `--slot 0` claims it. */
 export function slotRange(infra: InfraConfig): { min: number; max: number } {
-  return { min: infra.sandbox?.slots?.min ?? DEFAULT_SLOT_MIN, max: infra.sandbox?.slots?.max ?? DEFAULT_SLOT_MAX };
+  return { min: Math.max(1, infra.sandbox?.slots?.min ?? DEFAULT_SLOT_MIN), max: infra.sandbox?.slots?.max ?? DEFAULT_SLOT_MAX };
+}
+
+/** Why `--slot N` cannot be claimed by a configuration, or undefined when it can (0 always can, on request). */
+export function slotRequestProblem(infra: InfraConfig, slot: number): string | undefined {
+  if (slot === 0) return undefined;
+  const r = slotRange(infra);
+  if (slot < r.min || slot > r.max) return `Slot ${slot} is outside this project's slots ${r.min}-${r.max} ([sandbox.slots]). Choose one in range, --slot 0 for the standard ports, or widen [sandbox.slots].`;
+  return undefined;
 }
 
 /** Ports of one slot that fall outside 1..65535. */

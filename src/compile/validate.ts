@@ -118,7 +118,7 @@ function toDiagnostic(name: SchemaName, root: (typeof SCHEMAS)[SchemaName], merg
 function patternHint(path: OptionPath): string {
   const last = path[path.length - 2] === "mounts" || String(path[path.length - 2] ?? "").match(/^(code|shared)$/) ? "mount" : String(path[path.length - 1]);
   if (path.includes("mounts") || last === "mount") return " Expected host:container[:ro].";
-  if (last === "name") return " Use lowercase letters, digits, '-' and '_' (it becomes the compose project name).";
+  if (last === "name" && path[0] === "project" && path.length === 2) return " Start with a letter or digit; then use letters, digits, '-', '_' and '.' (sbx lowercases it and turns '.' into '-' for the compose project name).";
   if (last === "ttl") return " Use a number and a unit, such as 30m, 8h or 2d.";
   return "";
 }

@@ -20,7 +20,7 @@ export interface DriverContext {
   readonly target: Target;
   /** This machine, where the main repository and the worktree are read (copy sources); `target` may be another host. */
   readonly source: Target;
-  /** Where the sandbox runs (the chosen or recorded placement). */
+  /** Where the sandbox runs: the placement recorded in state, the configured one (a resolved k8s:// context and namespace...), or a route's choice; discover looks there. */
   readonly placement?: Placement;
   /** Directories on the target: the worktree the sandbox runs from and a private state directory (backups). Locally the worktree and `stateDir`; on another host, under its remote root. */
   readonly onTarget: { readonly worktree: string; readonly state: string };
@@ -33,6 +33,12 @@ export interface DriverContext {
   readonly refreshSecrets: boolean;
   /** The sbx command running (recorded with locks it takes). */
   readonly command: string;
+  /** `apply --build`: rebuild images even when their build context is unchanged. */
+  readonly build?: boolean;
+  /** `--no-wait`: skip the health gate. */
+  readonly noWait?: boolean;
+  /** `--timeout`: seconds for the health gate instead of the configured timeout. */
+  readonly healthTimeout?: number;
   /** A progress line; the printer redacts it. */
   log(line: string): void;
 }
@@ -76,13 +82,16 @@ export interface Driver<A extends object = Record<string, unknown>> {
 
 /** Refines desired attributes at plan time (values known only on this host, e.g. secret fingerprints). */
 export interface Planner<A extends object = Record<string, unknown>> {
-  plan(ctx: DriverContext, desired: Resource<A>, prior: StateResource<A> | undefined): Promise<{ attrs: A; reasons: string[] }>;
+  /** `force`: update even though nothing differs (`apply --build`), with this reason. */
+  plan(ctx: DriverContext, desired: Resource<A>, prior: StateResource<A> | undefined): Promise<{ attrs: A; reasons: string[]; force?: string }>;
 }
 
 export interface ResourceStatus {
   state: "running" | "stopped" | "ok" | "missing" | "drifted";
   detail?: string;
   urls?: string[];
+  /** The services inside one resource (a compose stack's), each with its state and URLs. */
+  services?: { name: string; state: string; urls: string[] }[];
 }
 
 /** For `sbx status`. */
@@ -123,6 +132,34 @@ export interface Preflight<A extends object = Record<string, unknown>> {
 }
 
 export const hasPreflight = <A extends object>(d: Driver<A>): d is Driver<A> & Preflight<A> => typeof (d as Partial<Preflight<A>>).preflight === "function";
+
+/**
+ * For `sbx stop` / `sbx start`: pause and resume without removing anything (the slot,
+ * volumes and files stay). Each returns the output to keep in state; `stop` marks it with
+ * `stopped` (when), so `read` calls a deliberately stopped resource ok, not drifted.
+ */
+export interface Stoppable<A extends object = Record<string, unknown>> {
+  stop(ctx: DriverContext, prior: StateResource<A>): Promise<ApplyResult<A>>;
+  start(ctx: DriverContext, prior: StateResource<A>): Promise<ApplyResult<A>>;
+}
+
+/** When `sbx stop` stopped this resource, or undefined when it was not stopped. */
+export function stoppedAt(prior: { output: Record<string, unknown> }): string | undefined {
+  return typeof prior.output.stopped === "string" ? prior.output.stopped : undefined;
+}
+
+/** Output marked as stopped now (what Stoppable.stop returns). */
+export function markStopped(output: Record<string, unknown>): Record<string, unknown> {
+  return { ...output, stopped: new Date().toISOString() };
+}
+
+/** Output without the stopped mark. */
+export function unmarkStopped(output: Record<string, unknown>): Record<string, unknown> {
+  const { stopped: _was, ...rest } = output;
+  return rest;
+}
+
+export const hasStopStart = <A extends object>(d: Driver<A>): d is Driver<A> & Stoppable<A> => typeof (d as Partial<Stoppable<A>>).stop === "function" && typeof (d as Partial<Stoppable<A>>).start === "function";
 export const hasPlanner = <A extends object>(d: Driver<A>): d is Driver<A> & Planner<A> => typeof (d as Partial<Planner<A>>).plan === "function";
 export const hasStatus = <A extends object>(d: Driver<A>): d is Driver<A> & StatusReporter<A> => typeof (d as Partial<StatusReporter<A>>).status === "function";
 export const hasLogs = <A extends object>(d: Driver<A>): d is Driver<A> & LogSource<A> => typeof (d as Partial<LogSource<A>>).logs === "function";

@@ -5,13 +5,16 @@ import { KindRegistry, type Kind } from "./driver.js";
 import { composeKind } from "./compose/index.js";
 import { copyKind } from "./copy/index.js";
 import { fileKind } from "./file/index.js";
+import { gitExcludeKind } from "./git-exclude/index.js";
 import { healthKind } from "./health/index.js";
 import { microvmKind } from "./microvm/index.js";
 import { nixGuestKind } from "./nix-guest/index.js";
 import { nixHostKind } from "./nix-host/index.js";
+import { k8sKinds } from "./k8s/index.js";
 import { processKind } from "./process/index.js";
 import { secretsKind } from "./secrets/index.js";
 import { slotKind } from "./slot/index.js";
+import { swarmKind } from "./swarm/index.js";
 import { syncKind } from "./sync/index.js";
 
-export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind, nixGuestKind, nixHostKind, microvmKind, syncKind] as unknown as Kind<object>[]);
+export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind, nixGuestKind, nixHostKind, microvmKind, swarmKind, gitExcludeKind, syncKind, ...k8sKinds] as unknown as Kind<object>[]);

@@ -35,8 +35,11 @@ export interface KindSpec<A extends object = Record<string, unknown>> {
   readonly type: string;
   /** One line: what this kind is (shown in docs and errors). */
   readonly description: string;
-  /** Attribute changes that force replacement: a list of names, or "all". */
-  readonly replaceOn: "all" | readonly (keyof A & string)[];
+  /**
+   * Attribute changes that force replacement: a list of names, or "all". A dotted entry
+   * (`spec.selector`) names a value inside an attribute: only a change there forces it.
+   */
+  readonly replaceOn: "all" | readonly ((keyof A & string) | `${keyof A & string}.${string}`)[];
   /** How this resource follows a change of something it depends on (absent: it does not). */
   readonly onDependencyChange?: "update" | "replace";
   /** Whether a change of this resource counts as a change for dependents that follow their dependencies. */

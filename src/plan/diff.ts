@@ -4,6 +4,7 @@
 
 import { sensitiveAttrs, type KindSpec, type KindSpecs, type RenderHint, type Resource } from "../kinds/spec.js";
 import type { Action } from "./action.js";
+import { sameValue } from "./canonical.js";
 import type { Observation, ResourceChange } from "./model.js";
 
 export interface PriorResource {
@@ -15,7 +16,8 @@ export interface PriorResource {
   discovered?: boolean;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+// Key order carries no meaning: attributes read back from a saved plan or state are sorted.
+const same = sameValue;
 
 export const KNOWN_AFTER_APPLY = "(known after apply)";
 
@@ -36,9 +38,21 @@ function hintsOf(spec: KindSpec<object> | undefined): Record<string, RenderHint>
   return out;
 }
 
-function forcingKeys(spec: KindSpec<object> | undefined, keys: readonly string[]): string[] {
+/** The value at a dotted path inside attributes (`spec.selector`), undefined when absent. */
+function valueAt(attrs: Record<string, unknown>, dotted: string): unknown {
+  let v: unknown = attrs;
+  for (const seg of dotted.split(".")) v = v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>)[seg] : undefined;
+  return v;
+}
+
+/** Changed attributes (or dotted paths inside them) that the kind says force replacement. */
+function forcingKeys(spec: KindSpec<object> | undefined, keys: readonly string[], before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   const rule = spec?.replaceOn ?? "all";
-  return rule === "all" ? [...keys] : keys.filter((k) => (rule as readonly string[]).includes(k));
+  if (rule === "all") return [...keys];
+  const rules = rule as readonly string[];
+  const out = keys.filter((k) => rules.includes(k));
+  for (const p of rules) if (p.includes(".") && keys.includes(p.split(".")[0]!) && !same(valueAt(before, p), valueAt(after, p))) out.push(p);
+  return out.sort();
 }
 
 export function diffResources(opts: {
@@ -47,6 +61,8 @@ export function diffResources(opts: {
   observed: ReadonlyMap<string, Observation>;
   mode: "apply" | "destroy";
   specs: KindSpecs;
+  /** Resources to update even when nothing differs (a driver's planner asked, e.g. `apply --build`), with why. */
+  forced?: ReadonlyMap<string, string>;
 }): ResourceChange[] {
   const priorBy = new Map(opts.prior.map((p) => [p.address, p]));
   const changes = new Map<string, ResourceChange>();
@@ -67,7 +83,7 @@ export function diffResources(opts: {
     for (const k of spec?.computed ?? []) if (!(k in after) && k in p.attrs) after[k] = p.attrs[k];
     base.after = after;
     const keys = changedKeys(p.attrs, after);
-    const forcing = forcingKeys(spec, keys);
+    const forcing = forcingKeys(spec, keys, p.attrs, after);
     const obs = opts.observed.get(r.address) ?? { status: "ok" };
     let action: Action = "no-op";
     const reasons: string[] = [];
@@ -81,6 +97,11 @@ export function diffResources(opts: {
     } else if (obs.status === "drifted") {
       if (action === "no-op" || (action === "update" && obs.action === "replace")) action = obs.action;
       reasons.push(`drift: ${obs.reason}`);
+    }
+    const force = opts.forced?.get(r.address);
+    if (force && action === "no-op") {
+      action = "update";
+      reasons.push(force);
     }
     const drift = obs.status === "drifted" && obs.observed ? { observed: obs.observed, expected: obs.expected ?? pick(r.attrs as Record<string, unknown>, Object.keys(obs.observed)) } : undefined;
     changes.set(r.address, { ...base, action, reasons, before: action === "create" ? null : p.attrs, replace_paths: action === "replace" ? forcing : [], ...(drift ? { drift } : {}) });

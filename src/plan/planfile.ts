@@ -3,6 +3,7 @@
 
 import { validatePlan } from "../compile/generated/validators.js";
 import { error, type Diagnostic } from "../compile/diagnostics.js";
+import { sameValue } from "./canonical.js";
 import { PLAN_FORMAT_VERSION, type Plan } from "./model.js";
 import { renderPlanJson } from "./render/json.js";
 
@@ -35,9 +36,9 @@ export function parsePlanFile(text: string, file: string): { plan?: Plan; diags:
 export function staleReason(saved: Plan, fresh: Plan): string | undefined {
   if (saved.mode !== fresh.mode) return `it is a ${saved.mode} plan`;
   if (saved.instance.id !== fresh.instance.id) return "it was made for another sandbox";
-  if (JSON.stringify(saved.prior_state) !== JSON.stringify(fresh.prior_state)) return "the state was changed by another operation after the plan was created";
+  if (!sameValue(saved.prior_state, fresh.prior_state)) return "the state was changed by another operation after the plan was created";
   if (saved.config_hash !== fresh.config_hash) return "the configuration files changed after the plan was created";
-  if (JSON.stringify(saved.secret_fingerprints) !== JSON.stringify(fresh.secret_fingerprints)) return "a secret's value changed after the plan was created";
+  if (!sameValue(saved.secret_fingerprints, fresh.secret_fingerprints)) return "a secret's value changed after the plan was created";
   if (saved.slot.number !== fresh.slot.number) return `slot ${saved.slot.number} is no longer available`;
   if (JSON.stringify(changesOf(saved)) !== JSON.stringify(changesOf(fresh))) return "what is running changed after the plan was created";
   return undefined;

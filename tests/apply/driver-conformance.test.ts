@@ -20,10 +20,12 @@ import { addWorktree, makeRepo, newHome, ROOT, SERVER_JS, tmpdir } from "../help
 import { sshdAvailable, startSshd, type Sshd } from "../helpers/sshd.js";
 import { freePortBase } from "../helpers/ports.js";
 import { dockerAvailable } from "../helpers/docker.js";
+import { joinSwarm, leaveSwarm } from "../helpers/swarm.js";
 import { standinHost } from "../helpers/nixos-standin.js";
 
 // Unique per run: other checkouts may run this suite against the same Docker engine at once.
 const PROJECT = `confcompose-${process.pid}`;
+const SWARM_OWNER = `conf-swarm-${process.pid}`;
 
 interface Harness {
   ctx: DriverContext;
@@ -128,6 +130,25 @@ const cases: Case[] = [
     },
   },
   {
+    kind: "git_exclude",
+    async make() {
+      const repo = makeRepo({ "README.md": "x\n" });
+      const wt = addWorktree(repo, "conf-exclude");
+      const home = newHome();
+      const ctx = context(home, wt, repo, "conf-exclude");
+      const exclude = path.join(repo, ".git", "info", "exclude"); // the common git dir's, shared by every worktree
+      const ours = (pattern: string) => `# added by sbx for sandbox conf-exclude (sbx destroy removes these two lines)\n${pattern}\n`;
+      return {
+        ctx,
+        desired: { address: "git_exclude.env_sandbox", type: "git_exclude", attrs: { worktree: wt, pattern: "/.env.sandbox" }, dependsOn: [] },
+        changed: { address: "git_exclude.env_sandbox", type: "git_exclude", attrs: { worktree: wt, pattern: "/.env.sbx" }, dependsOn: [] },
+        tamper: async () => fs.writeFileSync(exclude, fs.readFileSync(exclude, "utf8").replace(ours("/.env.sandbox"), "")),
+        exists: async (prior) => fs.readFileSync(exclude, "utf8").split(ours(String(prior.attrs.pattern))).length === 2,
+        cleanup: async () => fs.rmSync(home, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
     kind: "copy",
     async make() {
       const repo = makeRepo({ "config.yaml": "a: 1\n", "other.yaml": "b: 2\n" });
@@ -191,7 +212,7 @@ const cases: Case[] = [
       const home = newHome();
       const ctx = context(home, home, home, "conf-slot");
       const base = await freePortBase(1);
-      await claimSlot({ home, instance: "conf-slot", project: "conf", worktree: home, specs: [{ name: "P", base, stride: 1, standard: base }], range: { min: 1, max: 1 }, command: "conformance" });
+      await claimSlot({ home, instance: "conf-slot", project: "conf", worktree: home, specs: [{ name: "P", base, stride: 1, standard: base }], range: { min: 1, max: 1 }, who: { command: "conformance", log: () => undefined } });
       const registry = () => JSON.parse(fs.readFileSync(path.join(home, "registry.json"), "utf8")) as { slots: Record<string, { instance: string; expires_at: string | null }> };
       const attrs = { project: "conf", slot: 1, ports: { P: base + 1 }, ttl: null };
       return {
@@ -237,6 +258,64 @@ const cases: Case[] = [
           const ids = ps();
           if (ids) execFileSync("docker", ["rm", "-f", ...ids.split("\n")]);
           fs.rmSync(home, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    kind: "swarm",
+    unavailable: () => (dockerAvailable() ? undefined : "no Docker engine"),
+    async make() {
+      const lease = joinSwarm();
+      const port = await freePortBase(1);
+      const home = newHome();
+      const ctx = context(home, home, home, SWARM_OWNER);
+      const sd = ctx.stateDir;
+      const stack = `confswarm${process.pid}-slot-1`;
+      fs.mkdirSync(sd, { recursive: true });
+      fs.writeFileSync(path.join(sd, ".env.secrets"), "TOKEN=conformance-swarm-token\n", { mode: 0o600 });
+      const compose = `services:\n  web:\n    image: sbx-busybox:test\n    command: ["/bin/httpd", "-f", "-p", "80", "-h", "/www"]\n    stop_grace_period: 1s\n    ports:\n      - { target: 80, published: ${port}, mode: host }\n`;
+      fs.writeFileSync(path.join(sd, "docker-stack.yml"), compose);
+      const owner = `dev.sbx.instance: ${SWARM_OWNER}`;
+      const override = (label: string) =>
+        `services:\n  web:\n    labels: { ${owner} }\n    deploy:\n      labels: { ${owner}, conformance: "${label}" }\n    secrets: [{ source: sbx_TOKEN, target: TOKEN }]\nsecrets:\n  sbx_TOKEN: { external: true, name: "\${SBX_SECRET_OBJECT_TOKEN}" }\nnetworks:\n  default: { labels: { ${owner} } }\n`;
+      fs.writeFileSync(path.join(sd, "o1.yml"), override("one"));
+      fs.writeFileSync(path.join(sd, "o2.yml"), override("two"));
+      const attrs = (o: string) => ({
+        stack,
+        compose_file: path.join(sd, "docker-stack.yml"),
+        copy: path.join(sd, "docker-stack.yml"),
+        override: path.join(sd, o),
+        secrets_file: path.join(sd, ".env.secrets"),
+        services: ["web"],
+        replicas: { web: 1 },
+        ports: [`web: ${port} -> 80/tcp (host mode)`],
+        secrets: ["TOKEN"],
+        wait_timeout: 60,
+      });
+      const { execFileSync } = await import("node:child_process");
+      const ls = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8" }).split("\n").filter(Boolean);
+      const owned = () => [
+        ...ls("service", "ls", "-q", "--filter", `label=dev.sbx.instance=${SWARM_OWNER}`),
+        ...ls("secret", "ls", "-q", "--filter", `label=dev.sbx.instance=${SWARM_OWNER}`),
+        ...ls("network", "ls", "-q", "--filter", `label=dev.sbx.instance=${SWARM_OWNER}`),
+      ];
+      return {
+        ctx,
+        desired: { address: "swarm.stack", type: "swarm", attrs: attrs("o1.yml"), dependsOn: [] },
+        changed: { address: "swarm.stack", type: "swarm", attrs: attrs("o2.yml"), dependsOn: [] },
+        tamper: async () => void execFileSync("docker", ["service", "scale", "-d", `${stack}_web=0`], { stdio: "ignore" }),
+        exists: async () => owned().length > 0,
+        cleanup: async () => {
+          try {
+            for (const kind of ["service", "secret", "network", "volume"]) {
+              const ids = ls(kind, "ls", "-q", "--filter", `label=dev.sbx.instance=${SWARM_OWNER}`);
+              if (ids.length) execFileSync("docker", [kind, "rm", ...ids], { stdio: "ignore" });
+            }
+          } finally {
+            fs.rmSync(home, { recursive: true, force: true });
+            await leaveSwarm(lease);
+          }
         },
       };
     },
@@ -291,6 +370,40 @@ const cases: Case[] = [
           fs.rmSync(home, { recursive: true, force: true });
           fs.rmSync(host.root, { recursive: true, force: true });
         },
+      };
+    },
+  },
+  {
+    kind: "k8s.deployment",
+    note: "recording stand-in for kubectl, no API server here",
+    async make() {
+      // kubectl on the target's PATH is tests/fixtures/fake-kubectl keeping what was applied.
+      const home = newHome();
+      const bin = path.join(home, "bin");
+      fs.mkdirSync(bin);
+      fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\nexec "${process.execPath}" "${path.join(ROOT, "tests", "fixtures", "fake-kubectl.mjs")}" "$@"\n`, { mode: 0o755 });
+      const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, FAKE_KUBECTL_DIR: home, FAKE_KUBECTL_STORE: "1" };
+      const ctx = context(home, home, home, "conf-k8s", { env });
+      const store = () => (fs.existsSync(path.join(home, "store.json")) ? (JSON.parse(fs.readFileSync(path.join(home, "store.json"), "utf8")) as { kind: string; spec: { replicas: number } }[]) : []);
+      const labels = { "app.kubernetes.io/managed-by": "sbx", "dev.sbx.instance": "conf-k8s" };
+      const attrs = (image: string) => ({
+        context: "kind-conf",
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "web", namespace: "team", labels },
+        spec: { replicas: 1, selector: { matchLabels: { "dev.sbx.service": "web" } }, template: { metadata: { labels: { ...labels, "dev.sbx.service": "web" } }, spec: { containers: [{ name: "web", image }] } } },
+      });
+      return {
+        ctx,
+        desired: { address: "k8s.deployment.web", type: "k8s.deployment", attrs: attrs("busybox:1.36"), dependsOn: [] },
+        changed: { address: "k8s.deployment.web", type: "k8s.deployment", attrs: attrs("busybox:1.37"), dependsOn: [] },
+        tamper: async () => {
+          const s = store();
+          s.find((o) => o.kind === "Deployment")!.spec.replicas = 4;
+          fs.writeFileSync(path.join(home, "store.json"), JSON.stringify(s));
+        },
+        exists: async () => store().some((o) => o.kind === "Deployment"),
+        cleanup: async () => fs.rmSync(home, { recursive: true, force: true }),
       };
     },
   },

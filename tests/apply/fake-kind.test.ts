@@ -58,7 +58,7 @@ test("a kind added by its own files and one registration line is planned, applie
   assert.equal(report!.resources.find((r) => r.address === "note.ports"), { address: "note.ports", type: "note", state: "ok", detail: "note PORTS.txt" });
 
   const out = tmpdir();
-  const compiled = compileProject(repo, [], process.env);
+  const compiled = await compileProject(repo, [], process.env);
   assert.ok(compiled.artefacts.some((a) => a.path === "notes/PORTS.txt"), `artefacts: ${compiled.artefacts.map((a) => a.path).join(", ")}`);
   fs.rmSync(out, { recursive: true, force: true });
 

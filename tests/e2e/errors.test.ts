@@ -1,5 +1,6 @@
 // Malformed configuration: every case in fixtures/errors gives its golden, located
-// message (expected.txt), exits 1, never a stack trace, and touches no host state.
+// message (expected.txt) from plan and the same from validate, exits 1, never a stack
+// trace, and touches no host state.
 // UPDATE_GOLDEN=1 rewrites the golden files.
 
 import * as fs from "node:fs";
@@ -25,11 +26,15 @@ for (const name of fs.readdirSync(dir).sort()) {
     const r = await sbx(["plan"], { cwd: repo, home, env });
     assert.is(r.code, 1, r.stdout);
     assert.not.match(r.stderr, /internal error|\n\s+at /);
-    assert.match(r.stderr, /^[^\s:]+\.toml:\d+:\d+: error: /m);
+    assert.match(r.stderr, /^[^\s:]+\.(toml|ya?ml):\d+:\d+: error: /m);
     const golden = path.join(dir, name, "expected.txt");
     if (process.env.UPDATE_GOLDEN) fs.writeFileSync(golden, r.stderr);
     assert.fixture(r.stderr, fs.readFileSync(golden, "utf8"));
     assert.equal(walk(home), [], "no host state written");
+    // validate is compile without the host: the same errors at the same places, exit 1.
+    const v = await sbx(["validate"], { cwd: repo, home, env });
+    assert.is(v.code, 1, v.stdout);
+    assert.fixture(v.stderr, r.stderr);
     const a = await sbx(["apply", "--auto-approve"], { cwd: repo, home, env });
     assert.is(a.code, 1);
     assert.equal(walk(home), [], "apply wrote nothing either");

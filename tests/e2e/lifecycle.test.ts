@@ -115,6 +115,20 @@ test("a config change restarts only what it affects", async () => {
   assert.match(plan.stdout, "forces replacement: attrs.command");
   assert.not.match(plan.stdout, "process.api will");
   assert.match(plan.stdout, "Plan: 0 to add, 1 to change, 1 to replace, 0 to destroy.");
+  // Apply it: web restarts, api keeps running as the same processes.
+  const claim = Object.values(readRegistry(home).slots)[0]!;
+  const apiBefore = ownedPids(`${claim.instance}/process.api`).sort();
+  const webBefore = ownedPids(`${claim.instance}/process.web`).sort();
+  assert.ok(apiBefore.length && webBefore.length, "both services run");
+  const applied = await sbx(["apply", "--auto-approve"], { cwd: repo, home });
+  assert.is(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, "Apply complete! Resources: 0 added, 1 changed, 1 replaced, 0 destroyed.");
+  assert.not.match(applied.stdout, "process.api:");
+  assert.equal(ownedPids(`${claim.instance}/process.api`).sort(), apiBefore, "api was not restarted");
+  const webAfter = ownedPids(`${claim.instance}/process.web`);
+  assert.ok(webAfter.length && !webAfter.some((p) => webBefore.includes(p)), "web was restarted");
+  assert.is((await httpGet(`http://127.0.0.1:${claim.ports.WEB_PORT}/`)).status, 200);
+  assert.is((await sbx(["plan", "--detailed-exitcode"], { cwd: repo, home })).code, 0, "converged");
   await sbx(["destroy", "--auto-approve"], { cwd: repo, home });
 });
 

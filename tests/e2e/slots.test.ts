@@ -6,7 +6,12 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { addWorktree, makeRepo, newHome, ownedPids, portOpen, readRegistry, sbx, sbxSpawn, serviceProject, waitFor } from "../helpers/sbx.js";
+import { addWorktree, instanceIdOf, makeRepo, newHome, ownedPids, portOpen, readRegistry, sbx, sbxSpawn, serviceProject, waitFor } from "../helpers/sbx.js";
+
+/** `p`, or a failure after `ms`: no wait without a deadline. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms).unref())]);
+}
 
 function listen(port: number): Promise<net.Server> {
   return new Promise((resolve, reject) => {
@@ -84,9 +89,10 @@ test("SIGKILL during apply, then apply converges with no stray process and no le
   const child = sbxSpawn(["apply", "--auto-approve"], { cwd: repo, home });
   const exited = new Promise((r) => child.on("exit", r));
   // Kill sbx while web is starting (api is up, web is still waiting for readiness).
-  await waitFor(() => ownedPids("crash-").length >= 2, 15_000, "both services spawned");
+  // Only this repository's sandbox: other checkouts may run the same test on this host.
+  await waitFor(() => ownedPids(`${instanceIdOf("crash", repo)}/`).length >= 2, 15_000, "both services spawned");
   child.kill("SIGKILL");
-  await exited;
+  await within(exited, 60_000, "sbx apply exited");
   const claims1 = Object.values(readRegistry(home).slots);
   assert.is(claims1.length, 1);
   const again = await sbx(["apply", "--auto-approve"], { cwd: repo, home });
@@ -114,12 +120,12 @@ test("a second sbx on the same sandbox fails fast naming the lock holder", async
   const home = newHome();
   const child = sbxSpawn(["apply", "--auto-approve"], { cwd: repo, home });
   const exited = new Promise((r) => child.on("exit", r));
-  await waitFor(() => ownedPids("locked-").length >= 1, 15_000, "apply running");
+  await waitFor(() => ownedPids(`${instanceIdOf("locked", repo)}/`).length >= 1, 15_000, "apply running");
   const second = await sbx(["apply", "--auto-approve"], { cwd: repo, home });
   assert.is(second.code, 4);
   assert.match(second.stderr, `is locked by pid ${child.pid}`);
   assert.match(second.stderr, "(sbx apply)");
-  await exited;
+  await within(exited, 60_000, "sbx apply exited");
   await sbx(["destroy", "--auto-approve"], { cwd: repo, home });
 });
 

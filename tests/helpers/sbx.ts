@@ -2,6 +2,7 @@
 // and worktrees, with a private SBX_HOME, and wait on real ports with a deadline.
 
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -124,6 +125,11 @@ export async function waitFor(fn: () => boolean | Promise<boolean>, timeoutMs = 
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The instance id sbx gives `project` in worktree `dir` (name + hash of the real path), to match only this test's processes. */
+export function instanceIdOf(project: string, dir: string): string {
+  return `${project.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}-${createHash("sha256").update(fs.realpathSync(dir)).digest("hex").slice(0, 8)}`;
 }
 
 /** Pids whose environment carries an sbx owner marker for `instancePrefix`. */

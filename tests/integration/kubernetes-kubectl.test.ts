@@ -10,8 +10,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { parseAllDocuments } from "yaml";
 import { observeDrift } from "../../src/apply/kubernetes/drift.js";
-import { applyManifests, deleteObjects, deleteOwned, listOwned, waitReady, type KubectlCall } from "../../src/apply/kubernetes/kubectl.js";
-import { processRunner, type KubectlRunner } from "../../src/apply/kubernetes/runner.js";
+import { applyManifests, deleteObjects, deleteOwned, listOwned, logsArgv, restartRollout, waitReady, type KubectlCall } from "../../src/apply/kubernetes/kubectl.js";
+import { processRunner, targetRunner, type KubectlRunner } from "../../src/apply/kubernetes/runner.js";
 import { fillSecret } from "../../src/apply/kubernetes/secret-data.js";
 import { buildKubePlan } from "../../src/compile/kubernetes/plan.js";
 import type { KubePlan, Manifest } from "../../src/compile/kubernetes/types.js";
@@ -267,6 +267,27 @@ test(`a missing kubectl is an error, not a crash ${STANDIN}`, async () => {
   assert.match(r.diags[0]!.detail!, "ENOENT");
 });
 
+/** What the drivers' runner (over a target) sends: `kubectl` plus the argv, env and stdin passed through. */
+let targetArgv: string[] = [];
+const NAMESPACE_YAML = "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n";
+test(`the drivers' runner runs kubectl on the target's PATH with the call's stdin, and reports a missing kubectl ${STANDIN}`, async () => {
+  const seen: { argv: string[]; opts: unknown }[] = [];
+  const target = {
+    run: async (argv: string[], opts?: unknown) => {
+      seen.push({ argv, opts });
+      return argv[0] === "kubectl" ? { exitCode: 0, stdout: "namespace/x\n", stderr: "", timedOut: false, notFound: false } : { exitCode: 127, stdout: "", stderr: "", timedOut: false, notFound: true };
+    },
+  };
+  const run = targetRunner(target, { PATH: "/stand-in" });
+  const r = await applyManifests({ run, context: "dead" }, [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "x" } }]);
+  assert.equal(r, { value: ["namespace/x"], diags: [] });
+  targetArgv = seen[0]!.argv.slice(1);
+  assert.is(seen[0]!.argv[0], "kubectl");
+  assert.equal(seen[0]!.opts, { env: { PATH: "/stand-in" }, timeoutMs: 120_000, input: NAMESPACE_YAML });
+  const missing = await listOwned({ run: targetRunner(target, {}, "no-such-kubectl"), context: "dead" }, { instanceId: "x-1" });
+  assert.match(missing.diags[0]!.detail!, "not installed or not on PATH");
+});
+
 const HAVE_KUBECTL = spawnSync("kubectl", ["version", "--client"], { timeout: 10_000 }).status === 0;
 if (!HAVE_KUBECTL) console.warn("\n!!! SKIPPING the real-kubectl flag check: no kubectl on PATH (apt-get install kubernetes-client) !!!\n");
 const flagTest = HAVE_KUBECTL ? test : test.skip;
@@ -285,6 +306,9 @@ flagTest("the real kubectl client accepts every argv sbx builds (Debian kubectl,
   await deleteOwned(call, { instanceId: "team-api-77aa88bb", namespace: plan("compose-shared-namespace").namespace }, 5);
   await deleteObjects(call, [{ apiVersion: "apps/v1", kind: "Deployment", name: "old", namespace: "ns", labels: {}, object: {} }], 5);
   await waitReady(call, [...p.objects, ...plan("agent-persist").objects], 5);
+  await deleteObjects(call, [{ apiVersion: "v1", kind: "Namespace", name: "sbx-x", labels: {}, object: {} }], 5);
+  await restartRollout(call, "ns", "web");
+  argvs.push({ argv: logsArgv("dead", "ns", "deployment/web", { tail: 10, follow: false }), input: "" }, { argv: targetArgv, input: NAMESPACE_YAML });
   assert.equal([...new Set(argvs.map((a) => a.argv[2]))], ["apply", "get", "delete", "--namespace"]);
   const dir = tmp("sbx-kubeconfig-");
   const kubeconfig = path.join(dir, "config");

@@ -4,6 +4,8 @@
 
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { observeDrift } from "../../src/apply/kubernetes/drift.js";
@@ -13,6 +15,7 @@ import { fillSecret } from "../../src/apply/kubernetes/secret-data.js";
 import { buildKubePlan } from "../../src/compile/kubernetes/plan.js";
 import type { KubeInput, KubePlan, Manifest } from "../../src/compile/kubernetes/types.js";
 import { validateManifests } from "../../src/compile/kubernetes/validate.js";
+import { makeRepo, newHome, readRegistry, sbx, walk } from "../helpers/sbx.js";
 
 const CONTEXT = process.env.SBX_K8S_CONTEXT;
 const IMAGE = process.env.SBX_K8S_IMAGE ?? "busybox:1.36";
@@ -39,6 +42,7 @@ if (why) {
   if (process.env.SBX_REQUIRE_K8S === "1") throw new Error(`SBX_REQUIRE_K8S=1 but ${why}`);
   console.warn(`\n!!! SKIPPING the live Kubernetes test: ${why}. Run it on kind or k3d: see docs/kubernetes.md !!!\n`);
   test.skip("live Kubernetes: apply, readiness, secrets, drift, destroy only ours (needs SBX_K8S_CONTEXT)", () => undefined);
+  test.skip("live Kubernetes through the CLI: plan, apply, status, drift, state loss, destroy (needs SBX_K8S_CONTEXT)", () => undefined);
 } else {
   const call: KubectlCall = { run: processRunner({ defaultTimeoutMs: 240_000 }), context: CONTEXT!, redact: (t) => t.split(CANARY).join("********") };
   const id = `sbx-live-${randomBytes(4).toString("hex")}`;
@@ -139,6 +143,48 @@ if (why) {
     } finally {
       // The test created the shared namespace; the test removes it.
       kubectl(["delete", "namespace", shared, "--ignore-not-found", "--wait=true", "--timeout=120s"], 150_000);
+    }
+  });
+
+  test(`live Kubernetes (${CONTEXT}) through the CLI: plan, apply, status, no drift, kubectl scale is drift, state loss, destroy by owner label`, async () => {
+    const compose = `services:\n  web:\n    image: ${IMAGE}\n    command: ["httpd", "-f", "-p", "8080"]\n    ports:\n      - "\${WEB_PORT:-8080}:8080"\n    environment:\n      URL: https://user:\${TOKEN}@example.invalid/\n    volumes:\n      - data:/data\nvolumes:\n  data: {}\n`;
+    const repo = makeRepo({
+      "infra.toml": `profile = "cluster"\n\n[project]\nname = "sbx-live-cli"\n\n[sandbox.ports]\nWEB_PORT = { base = 18080, stride = 10 }\n\n[sandbox.secrets]\nTOKEN = "$SBX_LIVE_TOKEN"\n`,
+      "profiles/cluster.toml": `id = "cluster"\nversion = 1\nplacement = "k8s://${CONTEXT!.replace(/%/g, "%25").replace(/\//g, "%2F")}"\n\n[defaults.agent.defaults]\nmemory = 1024\nvcpus = 1\npersist = true\n`,
+      "docker-compose.yml": compose,
+    });
+    const home = newHome();
+    const env = { SBX_LIVE_TOKEN: CANARY };
+    const run = (args: string[]) => sbx(args, { cwd: repo, home, env, timeoutMs: 400_000 });
+    const outputs: string[] = [];
+    const ok = async (args: string[], code = 0) => {
+      const r = await run(args);
+      outputs.push(r.stdout, r.stderr);
+      assert.is(r.code, code, `sbx ${args.join(" ")}\n${r.stdout}\n${r.stderr}`);
+      return r;
+    };
+    await ok(["validate"]);
+    await ok(["plan"]);
+    let ns = "";
+    try {
+      await ok(["apply", "--auto-approve"]);
+      const id = Object.values(readRegistry(home).slots)[0]!.instance;
+      ns = `sbx-${id}`;
+      assert.is(kubectl(["--namespace", ns, "exec", "deploy/web", "--", "sh", "-c", "echo $URL"]).trim(), `https://user:${CANARY}@example.invalid/`);
+      assert.match((await ok(["status"])).stdout, /k8s\.deployment\.web\s+running\s+1\/1 ready/);
+      await ok(["plan", "--detailed-exitcode"], 0);
+      kubectl(["--namespace", ns, "scale", "deployment/web", "--replicas=2"]);
+      assert.match((await ok(["plan", "--detailed-exitcode"], 2)).stdout, /"spec\.replicas"\s+= 2 -> 1/);
+      await ok(["apply", "--auto-approve"]);
+      fs.rmSync(path.join(home, "instances"), { recursive: true, force: true }); // state lost
+      assert.match((await ok(["destroy", "--auto-approve"])).stdout, "found by owner label");
+      assert.throws(() => kubectl(["get", "namespace", ns]), "its own namespace is gone");
+      assert.equal((await listOwned(call, { instanceId: id })).value, [], "nothing of it left in any namespace");
+      for (const f of walk(home)) outputs.push(fs.readFileSync(f, "utf8"));
+      const b64 = Buffer.from(CANARY).toString("base64");
+      assert.not.ok(outputs.some((t) => t.includes(CANARY) || t.includes(b64)), "the secret value is in no output and no host state");
+    } finally {
+      if (ns) kubectl(["delete", "namespace", ns, "--ignore-not-found", "--wait=true", "--timeout=120s"], 150_000);
     }
   });
 }

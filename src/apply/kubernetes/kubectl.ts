@@ -193,3 +193,14 @@ export async function waitReady(c: KubectlCall, objects: readonly KubeObject[], 
   }
   return { value: out, diags };
 }
+
+/** `kubectl rollout restart deployment/<name>`: pods re-read a Secret whose values changed. */
+export async function restartRollout(c: KubectlCall, namespace: string, name: string, timeoutMs = 60_000): Promise<Diagnostic[]> {
+  const r = await c.run([...base(c), "--namespace", namespace, "rollout", "restart", `deployment/${name}`, REQUEST_TIMEOUT], { timeoutMs });
+  return r.exitCode === 0 ? [] : [failure(`kubectl rollout restart deployment/${name} failed`, c, r)];
+}
+
+/** argv of `kubectl logs` for a Deployment's or Pod's containers (the caller streams it). */
+export function logsArgv(context: string, namespace: string, workload: string, opts: { tail: number; follow: boolean }): string[] {
+  return ["--context", context, "--namespace", namespace, "logs", workload, "--all-containers", `--tail=${opts.tail}`, ...(opts.follow ? ["--follow"] : [])];
+}

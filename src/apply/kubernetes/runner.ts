@@ -60,3 +60,20 @@ export function processRunner(o: ProcessRunnerOptions = {}): KubectlRunner {
       child.stdin.end(opts.input ?? "");
     });
 }
+
+/** The command line every driver call goes through: a Target's `run` (local today; the seam tests and remote targets plug into). */
+export interface RunsCommands {
+  run(argv: string[], opts?: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): Promise<{ exitCode: number; stdout: string; stderr: string; timedOut: boolean; notFound: boolean }>;
+}
+
+/**
+ * A runner over a driver's target: `kubectl` found on the target's PATH (so a test puts its
+ * recording stand-in there, and a live run the real client). A missing kubectl says how to get one.
+ */
+export function targetRunner(target: RunsCommands, env: NodeJS.ProcessEnv, bin = "kubectl"): KubectlRunner {
+  return async (argv, opts = {}) => {
+    const r = await target.run([bin, ...argv], { env, timeoutMs: opts.timeoutMs ?? 60_000, ...(opts.input !== undefined ? { input: opts.input } : {}) });
+    if (r.notFound) return { exitCode: 127, stdout: "", stderr: `${bin} is not installed or not on PATH. Install kubectl (Debian: apt-get install kubernetes-client) and make sure \`kubectl --context <context> get ns\` works.`, timedOut: false };
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };
+  };
+}

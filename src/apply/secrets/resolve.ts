@@ -34,6 +34,26 @@ export function parseDotenv(text: string): Map<string, string> {
   return out;
 }
 
+/** Why a file could not be read, in words a user can act on (never "not found" for a directory). */
+export function readProblem(file: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case "ENOENT":
+      return `File not found: ${file}.`;
+    case "EISDIR":
+      return `${file} is a directory, not a file. Point the reference at a file inside it.`;
+    case "EACCES":
+    case "EPERM":
+      return `Permission denied reading ${file}. Check its mode and owner (ls -l ${file}).`;
+    case "ENOTDIR":
+      return `A part of ${file} is not a directory. Check the path.`;
+    case "ELOOP":
+      return `${file} is a symbolic link loop. Fix the link.`;
+    default:
+      return `Cannot read ${file}: ${code ?? (e as Error).message}.`;
+  }
+}
+
 function inside(root: string, p: string): boolean {
   const rel = path.relative(root, p);
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
@@ -54,8 +74,8 @@ async function resolveOne(ref: SecretRef, raw: string, ctx: ResolveContext, env:
       let text: string;
       try {
         text = fs.readFileSync(file, "utf8");
-      } catch {
-        return { error: `File not found: ${file}.` };
+      } catch (e) {
+        return { error: readProblem(file, e) };
       }
       const v = parseDotenv(text).get(ref.key!);
       if (v === undefined) return { error: `Key ${ref.key} not found in ${file}.` };
@@ -65,8 +85,8 @@ async function resolveOne(ref: SecretRef, raw: string, ctx: ResolveContext, env:
       const file = path.resolve(ctx.main, ref.target!);
       try {
         return { value: fs.readFileSync(file, "utf8").replace(/\r?\n$/, "") };
-      } catch {
-        return { error: `File not found: ${file}.` };
+      } catch (e) {
+        return { error: readProblem(file, e) };
       }
     }
     case "op": {

@@ -14,11 +14,11 @@ import type { FileStat, ProcessControl, RunOptions, RunResult, Target } from "./
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Turn an OS refusal to start a program into a message a user can act on. */
-function spawnProblem(argv: readonly string[], e: unknown): DriverError {
+function spawnProblem(what: string, e: unknown): DriverError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === "E2BIG")
-    return new DriverError(`Cannot start ${argv[0]}: its environment and arguments are larger than the system allows (E2BIG). Reduce the number or size of variables in [sandbox.env] and [services.*.env].`);
-  return new DriverError(`Cannot start ${argv[0]}: ${(e as Error).message}`);
+    return new DriverError(`Cannot start ${what}: its environment and arguments are larger than the system allows (E2BIG). Reduce the number or size of variables in [sandbox.env] and [services.*.env].`);
+  return new DriverError(`Cannot start ${what}: ${(e as Error).message}`);
 }
 
 function isFree(port: number, host: string): Promise<boolean> {
@@ -47,9 +47,9 @@ const processes: ProcessControl = {
     try {
       child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: "ignore" });
     } catch (e) {
-      throw spawnProblem(argv, e);
+      throw spawnProblem(opts.what ?? argv[0]!, e);
     }
-    if (child.pid === undefined) throw new DriverError(`Cannot start ${argv[0]}.`);
+    if (child.pid === undefined) throw new DriverError(`Cannot start ${opts.what ?? argv[0]}.`);
     child.on("error", () => undefined); // reported through the missing pid's start time
     child.unref();
     return child.pid;
@@ -107,7 +107,7 @@ export const localTarget: Target = {
         notFound,
       };
     } catch (e) {
-      throw spawnProblem(argv, e);
+      throw spawnProblem(argv[0]!, e);
     }
   },
   async runBytes(argv, opts = {}) {
@@ -134,7 +134,10 @@ export const localTarget: Target = {
     fs.mkdirSync(path.dirname(p), { recursive: true });
     const st = statOf(p);
     if (st?.kind === "dir") throw new DriverError(`${p} is a directory; sbx writes a file there. Move the directory away or change the destination.`);
-    writeFileAtomic.sync(p, data, { fsync: true, mode });
+    // Atomic (never half a file), but not fsync'd: every file a kind writes is checked by
+    // hash on the next plan, so one lost to a crash shows as drift and is written again.
+    // State, journal and registry, which nothing could re-derive, are fsync'd (apply/atomic.ts).
+    writeFileAtomic.sync(p, data, { fsync: false, mode });
   },
   async remove(p, opts) {
     fs.rmSync(p, { force: true, recursive: !!opts?.recursive });
@@ -147,6 +150,14 @@ export const localTarget: Target = {
       return fs.realpathSync(p);
     } catch {
       return undefined; // no such path: the caller decides what that means
+    }
+  },
+  async readDir(p) {
+    try {
+      return fs.readdirSync(p).sort();
+    } catch (e) {
+      if (["ENOENT", "ENOTDIR", "EACCES"].includes((e as NodeJS.ErrnoException).code ?? "")) return undefined;
+      throw e;
     }
   },
   async mkdir(p, mode) {

@@ -31,6 +31,13 @@ function jsonListProblem(url: string, text: string, min: number): string | undef
   return undefined;
 }
 
+/** The start of a response body on one line, to show what the service last said. */
+function answer(body: Buffer): string {
+  const text = body.toString("utf8").replace(/\s+/g, " ").trim();
+  if (!text) return " with an empty body";
+  return ` with body ${JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}…` : text)}`;
+}
+
 function httpGet(p: Extract<Probe, { type: "http" }>, timeoutMs: number): Promise<ProbeResult> {
   const url = `http://${p.host ?? "127.0.0.1"}:${p.port}${p.path ?? "/"}`;
   return new Promise((resolve) => {
@@ -39,7 +46,7 @@ function httpGet(p: Extract<Probe, { type: "http" }>, timeoutMs: number): Promis
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
         const expect = p.status ?? [200];
-        if (!expect.includes(res.statusCode ?? 0)) return resolve({ ok: false, error: `GET ${url} returned ${res.statusCode}, expected ${expect.join(" or ")}` });
+        if (!expect.includes(res.statusCode ?? 0)) return resolve({ ok: false, error: `GET ${url} returned ${res.statusCode}${answer(Buffer.concat(chunks))}, expected ${expect.join(" or ")}` });
         const problem = p.json_min_length === undefined ? undefined : jsonListProblem(url, Buffer.concat(chunks).toString("utf8"), p.json_min_length);
         resolve(problem ? { ok: false, error: problem } : { ok: true });
       });

@@ -45,7 +45,8 @@ export type ProbeResult = { ok: true } | { ok: false; error: string };
 /** Local process control (process groups, /proc facts, owner markers). */
 export interface ProcessControl {
   /** Start a detached process group; returns the leader's pid. */
-  spawnDetached(argv: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): number;
+  /** `what` names the process in errors (a service, not the supervisor that runs it). */
+  spawnDetached(argv: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; what?: string }): number;
   /** Start time of pid (clock ticks since boot), undefined when gone or a zombie. */
   startTime(pid: number): string | undefined;
   pgidOf(pid: number): number | undefined;
@@ -72,6 +73,8 @@ export interface Target {
   /** lstat: undefined when missing. */
   stat(p: string): Promise<FileStat | undefined>;
   realpath(p: string): Promise<string | undefined>;
+  /** Names in a directory, sorted; undefined when it is not a readable directory. Optional: a target without it cannot hash build contexts. */
+  readDir?(p: string): Promise<string[] | undefined>;
   mkdir(p: string, mode?: number): Promise<void>;
   isPortFree(port: number): Promise<boolean>;
   /** Pids listening on a port (best effort). */

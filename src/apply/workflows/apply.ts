@@ -3,7 +3,7 @@
 
 import { error, hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
 import { slotPortSpecs } from "../../compile/backends/index.js";
-import { slotRange, usableSlots } from "../../compile/ports.js";
+import { slotRange, slotRequestProblem, usableSlots } from "../../compile/ports.js";
 import { KINDS } from "../../kinds/index.js";
 import { hasChanges, planErrors, type Plan } from "../../plan/model.js";
 import { staleReason } from "../../plan/planfile.js";
@@ -14,8 +14,9 @@ import { claimSlot, NoSlotError, setClaimStatus } from "../registry.js";
 import { registryHost } from "../placement.js";
 import { DEFAULT_REMOTE_ROOT, formatPlacement } from "../../compile/placement.js";
 import { StateError } from "../state.js";
-import type { Project } from "../project.js";
+import { claimOf, type Project } from "../project.js";
 import { engineDiagnostics, lockInstance, type Interaction } from "./common.js";
+import { isStopped } from "./lifecycle.js";
 import { planApply } from "./plan.js";
 import { preflightPlan } from "./preflight.js";
 
@@ -51,8 +52,20 @@ export async function applyProject(p: Project, req: ApplyRequest): Promise<Apply
   }
 }
 
+/** `--slot N`: only at first apply, and only a slot the configuration allows (0 on request). */
+function slotRequest(p: Project, slot: number | undefined): Diagnostic | undefined {
+  if (slot === undefined) return undefined;
+  const held = claimOf(p.opts.home, p.id);
+  if (held && held.slot !== slot)
+    return error(`This sandbox already holds slot ${held.slot}`, { code: "usage", detail: `--slot chooses the slot at the first apply only. To move to slot ${slot}, run \`sbx destroy\` first (it removes the sandbox's containers and volumes), then \`sbx apply --slot ${slot}\`.` });
+  const why = held ? undefined : slotRequestProblem(p.config.infra, slot);
+  return why ? error(`Cannot claim slot ${slot}`, { code: "usage", detail: why }) : undefined;
+}
+
 async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome> {
   const home = p.opts.home;
+  const bad = req.saved ? undefined : slotRequest(p, req.slot);
+  if (bad) return { diags: [bad] };
   const pinned = req.saved ? (req.saved.plan.placement?.target ?? "local") : req.placement;
   let made = await planApply(p, { slot: req.saved?.plan.slot.number ?? req.slot, ...(pinned !== undefined ? { placement: pinned } : {}) });
   if (!("plan" in made)) return { diags: made.diags, texts: made.texts };
@@ -67,13 +80,15 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   } else req.show(plan);
   if (planErrors(plan).length) return { diags: planErrors(plan), plan, texts: made.texts };
   if (!hasChanges(plan)) {
-    if (plan.slot.status === "held") await setClaimStatus(home, p.id, "running", p.opts.command, registryHost(p.placed.placement));
+    if (plan.slot.status === "held") await setClaimStatus(home, p.id, isStopped(state) ? "stopped" : "running", p.opts, registryHost(p.placed.placement));
     return { diags: [], plan };
   }
   // The host must be able to do it before anything changes (no slot claim, no state, no file).
   const pre = await preflightPlan(p, plan);
   if (hasErrors(pre)) return { diags: pre, plan };
   if (!req.saved && !(await req.approve(plan, "\nDo you want to perform these actions?"))) return { diags: [], plan, cancelled: true };
+  // Ctrl-C while planning or at the prompt: stop before claiming anything.
+  if (req.stopRequested?.()) return { diags: [error("Interrupted", { code: "interrupted", detail: "Stopped before any change was made. Run `sbx apply` again when ready." })], plan };
   p.store.init();
   if (plan.slot.status === "to-claim") {
     const specs = slotPortSpecs(p.config);
@@ -81,7 +96,7 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
     let claimed;
     try {
       const host = registryHost(p.placed.placement);
-      claimed = await claimSlot({ home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range, command: p.opts.command, ...(host ? { host, target: p.ctx.target, placement: formatPlacement(p.placed.placement!) } : {}) });
+      claimed = await claimSlot({ home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range, who: p.opts, ...(host ? { host, target: p.ctx.target, placement: formatPlacement(p.placed.placement!) } : {}) });
     } catch (e) {
       if (e instanceof NoSlotError) return { diags: [error("No slots available", { code: "slot", detail: `${e.message}. Destroy sandboxes you no longer need (sbx list; sbx destroy) or run sbx gc.` })], plan };
       throw e;
@@ -111,14 +126,14 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   } catch (e) {
     if (!(e instanceof StateError)) throw e;
     appendEvent(home, { event: "apply-failed", instance: p.id, failures: ["state"] });
+    await setClaimStatus(home, p.id, "incomplete", p.opts);
     return { diags: [error("State was lost during apply", { code: "state", detail: e.message })], plan };
   }
   const diags = engineDiagnostics(result, p.paths.worktree);
   const failed = diags.some((d) => d.severity === "error");
   appendEvent(home, { event: failed ? "apply-failed" : "apply-complete", instance: p.id, slot: plan.slot.number, failures: result.failures.map((f) => f.address) });
-  if (!failed) {
-    await setClaimStatus(home, p.id, "running", p.opts.command, registryHost(p.placed.placement));
-    if (plan.resource_changes.some((c) => c.type === "health" && c.action !== "delete")) appendEvent(home, { event: "ready", instance: p.id, slot: plan.slot.number });
-  }
+  // The claim says how the last apply ended: never left "provisioning" after a failure or Ctrl-C.
+  await setClaimStatus(home, p.id, failed ? "incomplete" : isStopped(state) ? "stopped" : "running", p.opts, registryHost(p.placed.placement));
+  if (!failed && plan.resource_changes.some((c) => c.type === "health" && c.action !== "delete")) appendEvent(home, { event: "ready", instance: p.id, slot: plan.slot.number });
   return { diags, plan, result };
 }

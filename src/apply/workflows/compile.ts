@@ -41,13 +41,18 @@ export function firstSlot(config: ResolvedConfig): number {
   return (usableSlots(slotPortSpecs(config), slotRange(config.infra)) ?? slotRange(config.infra)).min;
 }
 
+/** The backend's checks that load something first (Kubernetes API schemas), when compiling found no error. */
+async function checked(built: BuildResult, diags: readonly Diagnostic[]): Promise<Diagnostic[]> {
+  return !hasErrors(diags) && built.check ? [...diags, ...(await built.check())] : [...diags];
+}
+
 /** Everything plan would report that needs no host state. */
-export function validateProject(cwd: string, sets: readonly string[], env: NodeJS.ProcessEnv): Loaded & { files: ResolvedConfig["files"] } {
+export async function validateProject(cwd: string, sets: readonly string[], env: NodeJS.ProcessEnv): Promise<Loaded & { files: ResolvedConfig["files"] }> {
   const loaded = loadProjectConfig(cwd, sets, env);
   if (!loaded.config || hasErrors(loaded.diags)) return { ...loaded, files: loaded.config?.files ?? [] };
   const built = compileFor(loaded.config, loaded.worktree, firstSlot(loaded.config));
   for (const [k, v] of built.texts) loaded.texts.set(k, v);
-  return { ...loaded, diags: [...loaded.diags, ...built.diags], files: loaded.config.files };
+  return { ...loaded, diags: await checked(built, [...loaded.diags, ...built.diags]), files: loaded.config.files };
 }
 
 /** The resolved configuration as shown to people: secrets as their references, never values. */
@@ -89,10 +94,11 @@ export function compileAt(cwd: string, sets: readonly string[], env: NodeJS.Proc
   return { config, built, slot, diags: [...loaded.diags, ...built.diags], texts: loaded.texts };
 }
 
-export function compileProject(cwd: string, sets: readonly string[], env: NodeJS.ProcessEnv, slotText?: string): Compiled {
+export async function compileProject(cwd: string, sets: readonly string[], env: NodeJS.ProcessEnv, slotText?: string): Promise<Compiled> {
   const c = compileAt(cwd, sets, env, slotText);
   const { config, built } = c;
   if (!config || !built) return { doc: null, artefacts: [], diags: c.diags, texts: c.texts };
+  c.diags = await checked(built, c.diags);
   const doc = {
     format_version: "1.0",
     backend: backendOf(config),

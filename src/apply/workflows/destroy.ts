@@ -71,7 +71,7 @@ export async function destroyInstance(inst: Instance, req: DestroyRequest): Prom
         return { diags: [...targeted.diags, ...diags], plan, result };
       }
     }
-    const released = await releaseSlot(inst.opts.home, inst.id, inst.opts.command, claimOf(inst.opts.home, inst.id)?.host);
+    const released = await releaseSlot(inst.opts.home, inst.id, inst.opts, claimOf(inst.opts.home, inst.id)?.host);
     const slot = released?.slot ?? (plan.slot.status === "held" ? plan.slot.number : undefined);
     removeStateDir(inst, result);
     appendEvent(inst.opts.home, { event: req.event ?? "destroyed", instance: inst.id, slot: slot ?? null });

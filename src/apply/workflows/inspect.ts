@@ -24,17 +24,21 @@ export async function statusOf(inst: Instance): Promise<{ report?: StatusReport;
   const { state, diags } = loadState(inst);
   if (!state) return { diags };
   const claim = claimOf(inst.opts.home, inst.id);
-  const resources: StatusReport["resources"] = [];
-  for (const r of Object.values(state.resources).sort((a, b) => (a.address < b.address ? -1 : 1))) {
-    const d = KINDS.driver(r.type);
-    let s: ResourceStatus;
-    if (hasStatus(d)) s = await d.status(inst.ctx, r);
-    else {
-      const o = await d.read(inst.ctx, r);
-      s = o.status === "ok" ? { state: "ok" } : { state: o.status, detail: o.reason };
-    }
-    resources.push({ address: r.address, type: r.type, ...s });
-  }
+  // All at once, in address order: drivers that look the same thing up share one look (one kubectl listing).
+  const resources: StatusReport["resources"] = await Promise.all(
+    Object.values(state.resources)
+      .sort((a, b) => (a.address < b.address ? -1 : 1))
+      .map(async (r) => {
+        const d = KINDS.driver(r.type);
+        let s: ResourceStatus;
+        if (hasStatus(d)) s = await d.status(inst.ctx, r);
+        else {
+          const o = await d.read(inst.ctx, r);
+          s = o.status === "ok" ? { state: "ok" } : { state: o.status, detail: o.reason };
+        }
+        return { address: r.address, type: r.type, ...s };
+      }),
+  );
   return {
     report: {
       instance: inst.id,
@@ -114,6 +118,6 @@ export async function extendTtl(inst: Instance, duration: string): Promise<{ exp
   if (ms === undefined) return { diags: [error(`Invalid duration \`${duration}'`, { code: "usage", detail: "Use a number and a unit: 30m, 8h, 2d." })] };
   const claim = claimOf(inst.opts.home, inst.id);
   if (!claim) return { diags: [error(`No sandbox for ${inst.paths.worktree}`, { code: "usage", detail: "Run `sbx apply` first." })] };
-  const at = await setExpiry(inst.opts.home, inst.id, new Date(Date.now() + ms).toISOString(), inst.opts.command, claim.host);
+  const at = await setExpiry(inst.opts.home, inst.id, new Date(Date.now() + ms).toISOString(), inst.opts, claim.host);
   return { expiresAt: at ?? undefined, diags: [] };
 }

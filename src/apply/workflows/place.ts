@@ -4,7 +4,8 @@
 // says to destroy first.
 
 import { error, type Diagnostic } from "../../compile/diagnostics.js";
-import { configuredPlacement, DEFAULT_REMOTE_ROOT, formatPlacement, parsePlacement, type Placement } from "../../compile/placement.js";
+import { placementOf } from "../../compile/backends/index.js";
+import { DEFAULT_REMOTE_ROOT, formatPlacement, parsePlacement, type Placement } from "../../compile/placement.js";
 import { chooseCandidate, routeDecision, routeOf, type RouteDecision } from "../../compile/route.js";
 import type { ResolvedConfig } from "../../compile/config.js";
 import type { PlanPlacement } from "../../plan/model.js";
@@ -34,7 +35,8 @@ export interface Placing {
 export async function placeForPlan(p: Project, state: InstanceState, req: Placing = {}): Promise<{ placement?: PlanPlacement; diags: Diagnostic[] }> {
   const root = p.config.infra.sandbox?.remote_root ?? DEFAULT_REMOTE_ROOT;
   const route = routeOf(p.config).value;
-  const configured = configuredPlacement(p.config.infraMerged).value.placement;
+  // The configured placement as drivers see it (a k8s:// one resolved with its namespace).
+  const configured: Placement = placementOf(p.config) ?? { kind: "local" };
   const running = Object.keys(state.resources).length > 0;
   const current: Placement = (state.instance.placement ? parsePlacement(state.instance.placement).value : undefined) ?? { kind: "local" };
   const show = (placed: Placement, decision?: RouteDecision): PlanPlacement | undefined => (placed.kind === "local" && !decision ? undefined : { target: formatPlacement(placed), ...(decision ? { route: decision } : {}) });
@@ -60,7 +62,13 @@ export async function placeForPlan(p: Project, state: InstanceState, req: Placin
       const decision: RouteDecision = { strategy: route.strategy, profile: route.profile, chosen: cand.name, reason: state.instance.route ? `already running there (${state.instance.route})` : "already running there", candidates: [] };
       return { placement: show(current, decision), diags: [] };
     }
-    if (formatPlacement(configured) !== here) return { diags: [moved(here, formatPlacement(configured))] };
+    // sbx tracks where local and ssh:// sandboxes run; swarm:// and k8s:// backends follow their own placement.
+    const tracked = (pl: Placement) => pl.kind === "local" || pl.kind === "ssh";
+    if (tracked(configured) ? formatPlacement(configured) !== here : current.kind !== "local") return { diags: [moved(here, formatPlacement(configured))] };
+    if (!tracked(configured)) {
+      place(configured);
+      return { placement: show(configured), diags: [] };
+    }
     keep();
     return { placement: show(current), diags: [] };
   }

@@ -1,10 +1,10 @@
 // Making a plan: read state and the registry, build the desired graph for the slot,
 // let drivers refine it and look at the real things, then diff. Nothing is changed.
 
-import { error, hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
+import { error, hasErrors, warning, type Diagnostic } from "../../compile/diagnostics.js";
 import { slotPortSpecs } from "../../compile/backends/index.js";
 import { portsForSlot, slotRange, usableSlots } from "../../compile/ports.js";
-import { hasDiscover, hasPlanner, hasPortHolder } from "../../kinds/driver.js";
+import { hasDiscover, hasPlanner, hasPortHolder, stoppedAt } from "../../kinds/driver.js";
 import { KINDS } from "../../kinds/index.js";
 import type { Resource } from "../../kinds/spec.js";
 import { diffResources, type PriorResource } from "../../plan/diff.js";
@@ -51,6 +51,7 @@ export async function discoverOwned(inst: Instance, state: InstanceState): Promi
       if (state.resources[r.address]) continue;
       // One stack per instance: a discovered stack is the one in state under another address.
       if (stateHasKind && k.spec.type === "compose" && Object.values(state.resources).some((s) => s.type === "compose" && s.attrs.project === r.attrs.project)) continue;
+      if (stateHasKind && k.spec.type === "swarm" && Object.values(state.resources).some((s) => s.type === "swarm" && s.attrs.stack === r.attrs.stack)) continue;
       found.push(r);
     }
   }
@@ -123,6 +124,9 @@ export async function planDestroy(inst: Instance): Promise<PlanOutcome | { diags
   plan.ports = claim?.ports ?? {};
   plan.resource_changes = changes;
   plan.summary = summarise(changes);
+  // What was found by label joins the in-memory state, so the engine's delete sees it (with the
+  // driver's output: pid, project); it reaches the state file only if its delete fails.
+  for (const r of discovered) state.resources[r.address] = r;
   return { plan, state, texts: new Map() };
 }
 
@@ -144,6 +148,9 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   // Where it runs decides the target every driver below acts through (and the slot registry).
   const placed = await placeForPlan(p, state, req.placement !== undefined ? { placement: req.placement } : {});
   if (hasErrors(placed.diags)) return { diags: placed.diags };
+  const stopped = Object.values(state.resources).map(stoppedAt).find((s) => s !== undefined);
+  if (stopped)
+    diags.push(warning("Sandbox stopped by `sbx stop`", { detail: `Stopped at ${stopped}; its slot, volumes and files are kept, so its stopped services are not drift. \`sbx start\` runs it again (an apply that changes a service starts that service); \`sbx destroy\` removes it.` }));
   const specs = slotPortSpecs(p.config);
   const claim = claimOf(p.opts.home, p.id);
   let slot = req.slot ?? claim?.slot;
@@ -157,9 +164,12 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   const built = desiredGraph(p, slot);
   for (const [k, v] of p.config.texts) if (!built.texts.has(k)) built.texts.set(k, v);
   diags.push(...built.diags);
+  // Checks that load schemas first (Kubernetes manifests against the API schemas), as validate runs them.
+  if (!hasErrors(diags) && built.check) diags.push(...(await built.check()));
   if (hasErrors(diags)) return { diags, texts: built.texts };
   // Drivers refine desired attributes with what only this host knows (secret fingerprints...).
   const reasons = new Map<string, string[]>();
+  const forced = new Map<string, string>();
   const desired: Resource[] = [];
   for (const r of built.resources) {
     const d = KINDS.driver(r.type);
@@ -170,10 +180,11 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
     const refined = await d.plan(p.ctx, r, state.resources[r.address]);
     desired.push({ ...r, attrs: refined.attrs as Record<string, unknown> });
     if (refined.reasons.length) reasons.set(r.address, refined.reasons);
+    if (refined.force) forced.set(r.address, refined.force);
   }
   if (claim) diags.push(...(await foreignPorts(p, state, portsForSlot(specs, slot))));
   const observed = await observe(p, Object.values(state.resources));
-  const changes = diffResources({ desired, prior: prior(state, []), observed, mode: "apply", specs: KINDS });
+  const changes = diffResources({ desired, prior: prior(state, []), observed, mode: "apply", specs: KINDS, forced });
   for (const c of changes) {
     const extra = reasons.get(c.address);
     if (extra && c.action !== "no-op") c.reasons.push(...extra);
@@ -186,7 +197,8 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
     if (old && old.version !== x.version) for (const c of changes) if (c.action !== "no-op") c.reasons.push(`profile ${x.id}@${old.version} → ${x.id}@${x.version}`);
   }
   const plan = basePlan(p, state, "apply");
-  const secrets = desired.find((r) => r.type === "secrets");
+  // The kubernetes backend keeps its fingerprints on the Secret object (no local secrets file).
+  const secrets = desired.find((r) => r.type === "secrets" || r.type === "k8s.secret");
   const urls: PlanUrl[] = built.urls;
   Object.assign(plan, {
     instance: { id: p.id, project: p.project, worktree: p.paths.worktree, backend: backendName(p) },

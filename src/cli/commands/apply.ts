@@ -15,6 +15,23 @@ export interface ApplyFlags extends LockFlags {
   concise?: boolean;
   slot?: string;
   target?: string[];
+  build?: boolean;
+  /** False with `--no-wait`. */
+  wait?: boolean;
+  timeout?: string;
+}
+
+/** `--timeout 120` (seconds, as kinfra) or `--timeout 2m`. */
+export function healthTimeoutFlag(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (/^\d+$/.test(text) && Number(text) > 0) return Number(text);
+  return Math.max(1, Math.round(durationFlag("--timeout", text, 0) / 1000));
+}
+
+/** Run options for commands that converge (apply, start, worktree add). */
+export function convergeOptions(flags: ApplyFlags): { refreshSecrets?: boolean; build: boolean; noWait: boolean; healthTimeout?: number } {
+  const t = healthTimeoutFlag(flags.timeout);
+  return { refreshSecrets: flags.refreshSecrets, build: !!flags.build, noWait: flags.wait === false, ...(t !== undefined ? { healthTimeout: t } : {}) };
 }
 
 /** A saved plan applies with the --set flags it was made with; secret ones must be given again. */
@@ -36,7 +53,7 @@ export function printUrls(plan: Plan): void {
 
 export async function applyCommand(g: GlobalOptions, planFile: string | undefined, flags: ApplyFlags): Promise<void> {
   const saved = planFile ? readPlan(planFile) : undefined;
-  const p = project(runOptions({ ...g, set: setsFor(g, saved) }, "sbx apply", { refreshSecrets: flags.refreshSecrets }));
+  const p = project(runOptions({ ...g, set: setsFor(g, saved) }, "sbx apply", convergeOptions(flags)));
   const slot = flags.slot === undefined ? undefined : /^\d+$/.test(flags.slot) ? Number(flags.slot) : NaN;
   if (Number.isNaN(slot)) finish([error(`Invalid --slot \`${flags.slot}'`, { code: "usage", detail: "A slot is a whole number, e.g. --slot 2 (0 means the standard ports)." })]);
   const ctrlC = interruptible();

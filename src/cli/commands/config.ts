@@ -1,14 +1,14 @@
 // Configuration commands that touch no host state: validate, explain, compile.
 
-import { claimOf, compileProject, instanceId, loadProjectConfig, validateProject, writeArtefacts } from "../../apply/index.js";
+import { claimOf, compileProject, firstSlot, instanceId, loadProjectConfig, validateProject, writeArtefacts } from "../../apply/index.js";
 import { error, hasErrors } from "../../compile/diagnostics.js";
 import { explainOption } from "../../compile/explain.js";
 import { stableStringify } from "../../plan/render/json.js";
-import { cwdOf, home, inDirectory, type GlobalOptions } from "../common.js";
+import { cwdOf, home, inDirectory, inDirectoryAsync, type GlobalOptions } from "../common.js";
 import { finish, out, printDiagnostics } from "../output.js";
 
-export function validateCommand(g: GlobalOptions): void {
-  const r = inDirectory(() => validateProject(cwdOf(g), g.set ?? [], process.env));
+export async function validateCommand(g: GlobalOptions): Promise<void> {
+  const r = await inDirectoryAsync(() => validateProject(cwdOf(g), g.set ?? [], process.env));
   if (hasErrors(r.diags) || !r.files.length) return finish(r.diags.length ? r.diags : [error("Nothing to validate", { code: "config" })], r.texts);
   if (r.diags.length) printDiagnostics(r.diags, r.texts);
   for (const f of r.files) out(`✓ ${f.file} (${f.role})`);
@@ -19,7 +19,8 @@ export function explainCommand(g: GlobalOptions, option: string): void {
   const r = inDirectory(() => loadProjectConfig(cwdOf(g), g.set ?? [], process.env));
   if (!r.config || hasErrors(r.diags)) return finish(r.diags, r.texts);
   const id = instanceId(r.config.infra.project?.name ?? "", r.worktree);
-  const e = explainOption(r.config, option, { slot: claimOf(home(), id)?.slot });
+  const claimed = claimOf(home(), id)?.slot;
+  const e = explainOption(r.config, option, claimed !== undefined ? { slot: claimed } : { slot: firstSlot(r.config), claimed: false });
   if (e.lines.length) out(e.lines.join("\n"));
   finish(e.diags);
 }
@@ -30,8 +31,8 @@ export interface CompileFlags {
   slot?: string;
 }
 
-export function compileCommand(g: GlobalOptions, flags: CompileFlags): void {
-  const c = inDirectory(() => compileProject(cwdOf(g), g.set ?? [], process.env, flags.slot));
+export async function compileCommand(g: GlobalOptions, flags: CompileFlags): Promise<void> {
+  const c = await inDirectoryAsync(() => compileProject(cwdOf(g), g.set ?? [], process.env, flags.slot));
   if (hasErrors(c.diags) || !c.doc) return finish(c.diags, c.texts);
   if (c.diags.length) printDiagnostics(c.diags, c.texts);
   if (!flags.out) {

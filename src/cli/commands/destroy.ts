@@ -4,7 +4,7 @@
 import { destroyInstance } from "../../apply/index.js";
 import { hasErrors } from "../../compile/diagnostics.js";
 import { approver, countFlag, durationFlag, instance, interruptible, runOptions, type GlobalOptions, type LockFlags } from "../common.js";
-import { err, Exit, finish, out, printDiagnostics, styleFor } from "../output.js";
+import { err, Exit, finish, out, styleFor } from "../output.js";
 import { printPlan } from "./plan.js";
 
 export interface DestroyFlags extends LockFlags {
@@ -20,8 +20,8 @@ export async function destroyCommand(g: GlobalOptions, flags: DestroyFlags): Pro
   const opts = runOptions(g, "sbx destroy", { force: !!flags.force });
   const { inst, problems } = instance(opts);
   if (!inst) {
-    if (problems.diags.length) printDiagnostics(problems.diags, problems.texts);
-    out("No sandbox here: nothing to destroy.");
+    // Destroy needs no configuration: a broken one is worth a note, not an error, when there is nothing to destroy.
+    out(`No sandbox here: nothing to destroy.${problems.diags.length ? " (The configuration here does not load; `sbx validate` shows why.)" : ""}`);
     return;
   }
   if (problems.diags.length && !problems.project) err("The configuration does not load; destroying from state alone.");

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import { collect, envOf, extendTtl, listInstances, logsOf, shellExports, statusOf } from "../../apply/index.js";
 import { error } from "../../compile/diagnostics.js";
 import { countFlag, home, instance, project, runOptions, type GlobalOptions } from "../common.js";
-import { finish, out, styleFor } from "../output.js";
+import { finish, out, stdoutClosed, styleFor } from "../output.js";
 import { printPlan } from "./plan.js";
 
 export async function statusCommand(g: GlobalOptions, flags: { json?: boolean }): Promise<void> {
@@ -27,7 +27,12 @@ export async function statusCommand(g: GlobalOptions, flags: { json?: boolean })
   out(`  Slot: ${s.slot} (${s.status}, claimed ${s.claimed_at}${s.expires_at ? `, expires ${s.expires_at}, ${s.time_left} left` : ""})`);
   out(`  Ports: ${Object.entries(s.ports).map(([k, v]) => `${k}=${v}`).join(" ") || "none"}`);
   const w = Math.max(0, ...report.resources.map((r) => r.address.length));
-  for (const r of report.resources) out(`  ${r.address.padEnd(w)}  ${r.state}${r.detail ? `  ${r.detail}` : ""}${r.urls?.length ? `  ${r.urls.join("  ")}` : ""}`);
+  for (const r of report.resources) {
+    out(`  ${r.address.padEnd(w)}  ${r.state}${r.detail ? `  ${r.detail}` : ""}${r.urls?.length ? `  ${r.urls.join("  ")}` : ""}`);
+    const sw = Math.max(0, ...(r.services ?? []).map((x) => x.name.length));
+    const tw = Math.max(0, ...(r.services ?? []).map((x) => x.state.length));
+    for (const x of r.services ?? []) out(`      ${x.name.padEnd(sw)}  ${x.state.padEnd(tw)}${x.urls.length ? `  ${x.urls.join("  ")}` : ""}`);
+  }
 }
 
 export function listCommand(flags: { json?: boolean }): void {
@@ -62,6 +67,8 @@ export async function logsCommand(g: GlobalOptions, service: string | undefined,
     const next = await lines.next();
     if (next.done) return finish(next.value ?? []);
     out(next.value);
+    // `sbx logs -f | head`: the reader is gone, stop following.
+    if (stdoutClosed()) process.exit(0);
   }
 }
 

@@ -48,7 +48,8 @@ export async function planCommand(g: GlobalOptions, flags: PlanFlags): Promise<v
   printPlan(plan, flags);
   if (flags.out) {
     fs.writeFileSync(flags.out, serializePlan(plan), { mode: 0o600 });
-    if (!flags.json && !flags.markdown) out(`\nSaved the plan to: ${flags.out}\n\nTo perform exactly these actions, run the following command to apply:\n    sbx apply ${JSON.stringify(flags.out)}`);
+    const chdir = g.dir !== undefined ? `-C ${JSON.stringify(g.dir)} ` : "";
+    if (!flags.json && !flags.markdown) out(`\nSaved the plan to: ${flags.out}\n\nTo perform exactly these actions, run the following command to apply:\n    sbx ${chdir}apply ${JSON.stringify(flags.out)}`);
   }
   finish(plan.diagnostics, made.texts);
   if (flags.detailedExitcode && hasChanges(plan)) throw new Exit(2);

@@ -12,6 +12,7 @@ import { parseSecretRef, type SecretRef } from "../secret-refs.js";
 import { addressOf, asResource, type Resource } from "../../kinds/spec.js";
 import type { CopyAttrs } from "../../kinds/copy/kind.js";
 import type { FileAttrs } from "../../kinds/file/kind.js";
+import type { GitExcludeAttrs } from "../../kinds/git-exclude/kind.js";
 import type { HealthAttrs, HealthCheck } from "../../kinds/health/kind.js";
 import type { SecretsAttrs } from "../../kinds/secrets/kind.js";
 import type { SlotAttrs } from "../../kinds/slot/kind.js";
@@ -127,10 +128,21 @@ export function commonResources(input: BuildInput, diags: Diagnostic[]): CommonR
     dependsOn: ["slot.this"],
   };
   resources.push(asResource(envFile));
+  if (infra.sandbox?.env_file_in_worktree) resources.push(...worktreeEnvFile(ctx.roots.worktree, envFile.attrs.content));
   const sandboxEnv: Record<string, string> = { COMPOSE_PROJECT_NAME: composeProjectName(project, ctx.slot) };
   for (const k of Object.keys(input.ports).sort()) sandboxEnv[k] = String(input.ports[k]);
   for (const k of Object.keys(env).sort()) sandboxEnv[k] = env[k]!;
   return { resources, env, sandboxEnv, envSandboxPath, secretsPath, copies };
+}
+
+/**
+ * `env_file_in_worktree`: .env.sandbox in the worktree too (kinfra's earlier layout),
+ * after its pattern is in the repository's info/exclude so it is never committed.
+ */
+function worktreeEnvFile(worktree: string, content: string): Resource[] {
+  const exclude: Resource<GitExcludeAttrs> = { address: "git_exclude.env_sandbox", type: "git_exclude", attrs: { worktree, pattern: "/.env.sandbox" }, dependsOn: ["slot.this"] };
+  const file: Resource<FileAttrs> = { address: "file.env_sandbox_worktree", type: "file", attrs: { path: path.join(worktree, ".env.sandbox"), content, mode: "0644", artefact: "worktree/.env.sandbox" }, dependsOn: ["git_exclude.env_sandbox"] };
+  return [asResource(exclude), asResource(file)];
 }
 
 /** The health gate's checks: kinfra's endpoint check plus [[sandbox.health.checks]]. */

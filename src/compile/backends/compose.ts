@@ -13,6 +13,7 @@ import type { SyncAttrs } from "../../kinds/sync/kind.js";
 import { formatPlacement } from "../placement.js";
 import { asResource, type Resource } from "../../kinds/spec.js";
 import { buildInput, commonResources, healthGate, where } from "./common.js";
+import { composeBuilds } from "./compose-builds.js";
 import type { Backend, Url } from "./types.js";
 
 interface Lint {
@@ -30,8 +31,10 @@ export function lintCompose(text: string, file: string, portVars: readonly strin
     const p = lc.linePos(off);
     return { file, start: { line: p.line, col: p.col } };
   };
+  // An error "at the end of the file" points at its last character, not past it.
+  const lastChar = Math.max(0, text.trimEnd().length - 1);
   for (const e of doc.errors) {
-    const p = lc.linePos(e.pos[0]);
+    const p = lc.linePos(Math.min(e.pos[0], lastChar));
     diags.push(error("Invalid compose file", { range: { file, start: { line: p.line, col: p.col } }, detail: `${e.message.split("\n")[0]}. Fix the YAML syntax.` }));
   }
   if (diags.length) return { services: [], diags };
@@ -71,6 +74,12 @@ export function lintCompose(text: string, file: string, portVars: readonly strin
       }
   }
   return { services: names, diags };
+}
+
+/** `builds` only when some service builds an image (so stacks without any plan exactly as before). */
+function withBuilds(text: string, composeDir: string): { builds?: ComposeAttrs["builds"] } {
+  const builds = composeBuilds(text, composeDir);
+  return Object.keys(builds).length ? { builds } : {};
 }
 
 export const composeBackend: Backend = {
@@ -148,7 +157,7 @@ export const composeBackend: Backend = {
     const stack: Resource<ComposeAttrs> = {
       address: "compose.stack",
       type: "compose",
-      attrs: { project: name, compose_file: path.join(ctx.roots.worktree, composeRel), copy: copyPath, override: overridePath, env_file: common.envSandboxPath, secrets_file: common.secretsPath, services: lint.services },
+      attrs: { project: name, compose_file: path.join(ctx.roots.worktree, composeRel), copy: copyPath, override: overridePath, env_file: common.envSandboxPath, secrets_file: common.secretsPath, services: lint.services, ...withBuilds(composeText, path.join(ctx.roots.worktree, path.dirname(composeRel))) },
       dependsOn: ["file.compose_copy", "file.compose_override", "file.env_sandbox", ...common.copies, ...(common.secretsPath ? ["secrets.env"] : []), ...(remote ? ["sync.worktree"] : [])],
     };
     resources.push(asResource(copy), asResource(over), asResource(stack));

@@ -7,18 +7,20 @@ import type { ResolvedConfig } from "../config.js";
 import { invalidPorts, portSpecs, portsForSlot, type PortSpec } from "../ports.js";
 import { composeBackend } from "./compose.js";
 import { microvmBackend } from "./microvm.js";
+import { kubePlacement, kubernetesBackend } from "./kubernetes.js";
 import { pendingBackend } from "./pending.js";
 import { processBackend } from "./process.js";
+import { swarmBackend } from "./swarm.js";
 import type { Backend, BuildContext, BuildResult } from "./types.js";
 import { where } from "./common.js";
-import { configuredPlacement, formatPlacement, type PlacementKind } from "../placement.js";
+import { configuredPlacement, formatPlacement, type Placement, type PlacementKind } from "../placement.js";
 import { routeOf } from "../route.js";
 
 const BACKENDS = new Map<string, Backend>();
 export function registerBackend(b: Backend): void {
   BACKENDS.set(b.name, b);
 }
-for (const b of [processBackend, composeBackend, microvmBackend, pendingBackend("kubernetes")]) registerBackend(b);
+for (const b of [processBackend, composeBackend, swarmBackend, microvmBackend, kubernetesBackend]) registerBackend(b);
 
 /** The placement kinds a backend can run at; undefined for an unknown backend. */
 export function backendPlacements(name: string): readonly PlacementKind[] | undefined {
@@ -40,6 +42,14 @@ export function slotPortSpecs(config: ResolvedConfig): PortSpec[] {
   const declared = portSpecs(config.infra);
   const extra = (BACKENDS.get(backendOf(config))?.extraPorts?.(config) ?? []).filter((x) => !declared.some((d) => d.name === x.name));
   return [...declared, ...extra].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Where the configuration places the sandbox, as drivers see it (a resolved k8s:// target, or the profile's placement). */
+export function placementOf(config: ResolvedConfig): Placement | undefined {
+  if (backendOf(config) === "kubernetes") return kubePlacement(config);
+  // sandbox.placement: a profile's placement, or infra.toml's [sandbox] placement.
+  const c = configuredPlacement(config.infraMerged).value.placement;
+  return c.kind === "local" ? undefined : c;
 }
 
 export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResult {
@@ -70,7 +80,7 @@ export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResu
       error(`Backend \`${name}' cannot run at ${formatPlacement(placement)}`, {
         code: "placement",
         ...(configured.value.at && formatPlacement(configured.value.placement) === formatPlacement(placement) ? { range: configured.value.at } : {}),
-        detail: `The ${name} backend runs ${backend.placements ? `only at ${backend.placements.join(", ")}` : "only on this machine"}. Use a backend that runs there (backend = "compose" runs on another host's Docker engine over ssh), or remove the placement.`,
+        detail: `The ${name} backend runs ${backend.placements ? `only at ${backend.placements.join(", ")}` : "only on this machine"}. ${placement.kind === "k8s" ? 'Use backend = "kubernetes" (or leave backend unset)' : 'Choose a backend that runs there (backend = "compose" runs on another host\'s Docker engine over ssh)'}, or remove the placement.`,
       }),
     );
   const built = backend.build(config, { ...ctx, placement }, ports);

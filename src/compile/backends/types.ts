@@ -42,6 +42,9 @@ export interface BuildResult {
   /** Texts of the extra files read (shown under located errors), by display name. */
   texts: Map<string, string>;
   /** Files for `compile --out` that belong to no resource (microvm: keystone-agent.nix). */
+  /** Checks that load something first (Kubernetes API schemas): plan, validate and compile run them. Pure. */
+  check?: () => Promise<Diagnostic[]>;
+  /** Files the backend as a whole adds to `compile --out` (one manifest file for many resources). */
   artefacts?: Artefact[];
 }
 

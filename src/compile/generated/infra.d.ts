@@ -32,7 +32,7 @@ export interface InfraConfig {
   };
   sandbox?: {
     compose_file?: string;
-    backend?: "process" | "compose" | "microvm" | "kubernetes";
+    backend?: "process" | "compose" | "swarm" | "microvm" | "kubernetes";
     profile?: string;
     ttl?: string;
     /**
@@ -43,6 +43,13 @@ export interface InfraConfig {
      * On a remote placement, the directory that holds <instance>/worktree (the files the compose file needs) and <instance>/state (env and secrets files, the compose copy and override).
      */
     remote_root?: string;
+    /**
+     * Also write .env.sandbox into the worktree root (kinfra's earlier layout), for tools that read it there. sbx lists it in the repository's .git/info/exclude, so it is never committed; a file already there is kept and restored on destroy.
+     */
+    env_file_in_worktree?: boolean;
+    /**
+     * The slots sbx picks from on its own (default 1-100). Slot 0, the standard ports, is never picked: `sbx apply --slot 0` claims it on request.
+     */
     slots?: {
       min?: number;
       max?: number;

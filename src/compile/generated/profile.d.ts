@@ -9,7 +9,7 @@ export interface ProfileConfig {
   description?: string;
   extends?: string[];
   /**
-   * Extension that fulfils the profile: process, compose, microvm, kubernetes.
+   * Extension that fulfils the profile: process, compose, swarm, microvm, kubernetes.
    */
   backend?: string;
   /**

@@ -4,24 +4,28 @@
 // the plan lists by name.
 
 import type { StateResource } from "../../apply/state.js";
-import { DriverError, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type StatusReporter } from "../driver.js";
+import { DriverError, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type StatusReporter, type Stoppable, type Planner, stoppedAt } from "../driver.js";
 import type { Resource } from "../spec.js";
 import { compose, composeCommand, containers, projectLabel, removeLabelled, removeVolumes, volumesWith } from "./engine.js";
 import { OWNER_LABEL, type ComposeAttrs } from "./kind.js";
+import { buildFlags, planBuilds } from "./build.js";
+import { startStack, stopStack } from "./lifecycle.js";
+import { publishedPorts, stackStatus } from "./status.js";
 
 function failure(a: ComposeAttrs, output: string, what: string): DriverError {
   const tail = output.trim().split("\n").slice(-8).join("\n      ");
   return new DriverError(`docker compose up failed for ${a.project}${what}:\n      ${tail}\n    Fix the compose file or its images and run \`sbx apply\` again.`, undefined, "provision");
 }
 
-async function up(ctx: DriverContext, r: Resource<ComposeAttrs>, first: boolean): Promise<{ output: Record<string, unknown>; attrs: Partial<ComposeAttrs> }> {
+async function up(ctx: DriverContext, r: Resource<ComposeAttrs>, first: boolean, prior?: ComposeAttrs): Promise<{ output: Record<string, unknown>; attrs: Partial<ComposeAttrs> }> {
   const a = r.attrs;
+  const b = await buildFlags(ctx, a, first, prior);
   // Up from the worktree's own file, so relative build contexts and bind mounts resolve there.
   if (!(await ctx.target.stat(a.compose_file))) throw new DriverError(`${a.compose_file} does not exist.`, undefined, "provision");
   const files = [a.compose_file, a.override];
   const before = first ? await volumesWith(ctx, projectLabel(a.project)) : [];
-  ctx.log(`${r.address}: docker compose up -d (project ${a.project})`);
-  const res = await compose(ctx, a, files, ["up", "-d", "--remove-orphans"]);
+  ctx.log(`${r.address}: docker compose up -d${b.args.length ? " --build" : ""} (project ${a.project})`);
+  const res = await compose(ctx, a, files, ["up", "-d", "--remove-orphans", ...b.args]);
   if (!res.ok) {
     if (!first) throw failure(a, res.output, "; the running stack was left as it was");
     // A first start that failed: remove what it created, never a volume that was there before.
@@ -32,18 +36,15 @@ async function up(ctx: DriverContext, r: Resource<ComposeAttrs>, first: boolean)
   }
   const volumes = await volumesWith(ctx, projectLabel(a.project));
   const cs = await containers(ctx, projectLabel(a.project));
-  return { output: { containers: cs.map((c) => c.name).sort() }, attrs: { volumes } };
+  return { output: { containers: cs.map((c) => c.name).sort() }, attrs: { volumes, ...b.attrs } };
 }
 
-function published(ports: string): number[] {
-  return [...ports.matchAll(/:(\d+)->/g)].map((m) => Number(m[1]));
-}
-
-export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> & LogSource<ComposeAttrs> & Discoverer & PortHolder<ComposeAttrs> = {
+export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> & LogSource<ComposeAttrs> & Discoverer & PortHolder<ComposeAttrs> & Stoppable<ComposeAttrs> & Planner<ComposeAttrs> = {
   type: "compose",
   async read(ctx, prior) {
     const cs = await containers(ctx, projectLabel(prior.attrs.project));
     if (!cs.length) return { status: "missing", reason: "no containers of this project" };
+    if (stoppedAt(prior)) return { status: "ok" }; // stopped by `sbx stop`: exited containers are expected
     const down = cs.filter((c) => c.state !== "running");
     if (down.length) return { status: "drifted", reason: `container ${down.map((c) => `${c.name} is ${c.state}`).join(", ")}`, action: "update" };
     const missing = prior.attrs.services.filter((s) => !cs.some((c) => c.service === s));
@@ -51,7 +52,10 @@ export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> 
     return { status: "ok" };
   },
   create: (ctx, r) => up(ctx, r, true),
-  update: (ctx, r) => up(ctx, r, false),
+  update: (ctx, r, prior) => up(ctx, r, false, prior.attrs),
+  async plan(ctx, desired, prior) {
+    return planBuilds(ctx, desired.attrs, prior?.attrs);
+  },
   async delete(ctx, prior) {
     const a = prior.attrs;
     // Tear down from the copy taken at apply time: the worktree's file may have changed or gone.
@@ -64,14 +68,9 @@ export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> 
     await removeLabelled(ctx, projectLabel(a.project), { volumes: true });
     return {};
   },
-  async status(ctx, prior) {
-    const cs = await containers(ctx, projectLabel(prior.attrs.project));
-    const running = cs.filter((c) => c.state === "running");
-    const host = ctx.placement?.kind === "ssh" ? ctx.placement.host : "localhost";
-    const urls = cs.flatMap((c) => published(c.ports).map((p) => `${c.service}: http://${host}:${p}`));
-    const detail = cs.map((c) => `${c.service} ${c.state}`).sort().join(", ");
-    return { state: !cs.length ? "missing" : running.length === cs.length ? "running" : "stopped", detail, urls: [...new Set(urls)].sort() };
-  },
+  stop: stopStack,
+  start: startStack,
+  status: stackStatus,
   logNames(prior) {
     return prior.attrs.services;
   },
@@ -99,6 +98,6 @@ export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> 
   },
   async holdsPort(ctx, prior, port) {
     const cs = await containers(ctx, projectLabel(prior.attrs.project));
-    return cs.some((c) => published(c.ports).includes(port));
+    return cs.some((c) => publishedPorts(c.ports).includes(port));
   },
 };

@@ -15,6 +15,13 @@ export interface ComposeAttrs {
   services: string[];
   /** Named volumes compose created for this project (known after apply). */
   volumes?: string[];
+  /** Services that build an image: their context directory and Dockerfile (absent when none does). */
+  builds?: Record<string, { context: string; dockerfile: string }>;
+  /**
+   * Hash of each build context as built (recorded at apply, .dockerignore respected);
+   * a plan that finds another hash rebuilds that image.
+   */
+  build_hashes?: Record<string, string>;
 }
 
 export const composeSpec: KindSpec<ComposeAttrs> = {
@@ -23,8 +30,8 @@ export const composeSpec: KindSpec<ComposeAttrs> = {
   replaceOn: ["project"],
   onDependencyChange: "update",
   restartsDependents: true,
-  computed: ["volumes"],
-  render: { services: "list", volumes: "list" },
+  computed: ["volumes", "build_hashes"],
+  render: { services: "list", volumes: "list", builds: "map", build_hashes: "map" },
 };
 
 /** Labels sbx puts on every container, volume and network it owns. */

@@ -3,7 +3,7 @@
 
 import { describeProbe } from "../../apply/target/probe.js";
 import type { Probe } from "../../apply/target/types.js";
-import { DriverError, type Driver, type DriverContext } from "../driver.js";
+import { DriverError, type Driver, type DriverContext, type Stoppable } from "../driver.js";
 import type { Resource } from "../spec.js";
 import type { HealthAttrs, HealthCheck } from "./kind.js";
 
@@ -16,11 +16,16 @@ function probeOf(c: HealthCheck, ctx: DriverContext): Probe {
 
 async function gate(ctx: DriverContext, r: Resource<HealthAttrs>): Promise<{ output: Record<string, unknown> }> {
   const { checks } = r.attrs;
-  const timeoutMs = r.attrs.timeout * 1000;
+  if (ctx.noWait) {
+    ctx.log("Health gate: skipped (--no-wait)");
+    return { output: { skipped_at: new Date().toISOString() } };
+  }
+  const timeout = ctx.healthTimeout ?? r.attrs.timeout;
+  const timeoutMs = timeout * 1000;
   const deadline = Date.now() + timeoutMs;
   const state = new Map<string, { ok: boolean; last: string }>();
   for (const c of checks) state.set(c.name, { ok: false, last: "not run yet" });
-  ctx.log(`Health gate: waiting up to ${r.attrs.timeout}s for ${checks.map((c) => `${c.name} (${describeProbe(probeOf(c, ctx))})`).join(", ")}`);
+  ctx.log(`Health gate: waiting up to ${timeout}s for ${checks.map((c) => `${c.name} (${describeProbe(probeOf(c, ctx))})`).join(", ")}`);
   let lastNote = Date.now();
   // Checks run in order; one whose `after` dependency has not passed waits (kinfra's cascade).
   for (;;) {
@@ -52,11 +57,11 @@ async function gate(ctx: DriverContext, r: Resource<HealthAttrs>): Promise<{ out
   const passed = !lines.some((l) => l.startsWith("  ✗"));
   for (const l of lines) ctx.log(l);
   ctx.log(`Health gate: ${passed ? "PASSED" : "FAILED"}`);
-  if (!passed) throw new DriverError(`Health gate failed after ${r.attrs.timeout}s`, lines, "health");
+  if (!passed) throw new DriverError(`Health gate failed after ${timeout}s`, lines, "health");
   return { output: { passed_at: new Date().toISOString() } };
 }
 
-export const healthDriver: Driver<HealthAttrs> = {
+export const healthDriver: Driver<HealthAttrs> & Stoppable<HealthAttrs> = {
   type: "health",
   async read() {
     return { status: "ok" };
@@ -66,4 +71,9 @@ export const healthDriver: Driver<HealthAttrs> = {
   async delete() {
     return {};
   },
+  // `sbx start` waits for the gate again, after what it checks has started.
+  async stop(_ctx, prior) {
+    return { output: prior.output };
+  },
+  start: (ctx, prior) => gate(ctx, { address: prior.address, type: prior.type, attrs: prior.attrs, dependsOn: prior.dependsOn }),
 };

@@ -7,7 +7,7 @@ import { parseSecretsFile } from "../../apply/secrets/file.js";
 import type { StateResource } from "../../apply/state.js";
 import type { ProcessControl } from "../../apply/target/types.js";
 import { describeProbe } from "../../apply/target/probe.js";
-import { DriverError, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type StatusReporter } from "../driver.js";
+import { DriverError, markStopped, stoppedAt, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type StatusReporter, type Stoppable } from "../driver.js";
 import type { Resource } from "../spec.js";
 import { OWNER_VAR, type ProcessAttrs } from "./kind.js";
 
@@ -33,7 +33,7 @@ function isOurs(p: ProcessControl, pid: unknown, start: unknown): boolean {
 
 async function tail(ctx: DriverContext, file: string, n: number): Promise<string[]> {
   const data = await ctx.target.readFile(file);
-  return data ? data.toString("utf8").trimEnd().split("\n").slice(-n).filter(Boolean) : [];
+  return data ? data.toString("utf8").split("\n").filter((l) => l.trim() !== "").slice(-n) : [];
 }
 
 /** Stop every process group carrying this address's owner marker (left by an interrupted run). */
@@ -55,7 +55,7 @@ async function start(ctx: DriverContext, r: Resource<ProcessAttrs>): Promise<{ o
   const strays = await stopStrays(ctx, r.address, a.stop_grace * 1000);
   if (strays) ctx.log(`${r.address}: stopped ${strays} stray process group${strays === 1 ? "" : "s"} left by an interrupted run`);
   const cwd = await ctx.target.stat(a.cwd);
-  if (cwd?.kind !== "dir") throw new DriverError(`${r.address}: working directory ${a.cwd} does not exist. Fix services.${a.name}.cwd.`, undefined, "provision");
+  if (cwd?.kind !== "dir") throw new DriverError(`working directory ${a.cwd} does not exist. Fix services.${a.name}.cwd.`, undefined, "provision");
   const secretsText = a.secrets_file ? await ctx.target.readFile(a.secrets_file) : undefined;
   const secrets = secretsText ? parseSecretsFile(secretsText.toString("utf8")) : new Map<string, string>();
   ctx.redactor.add(...secrets.values());
@@ -66,7 +66,7 @@ async function start(ctx: DriverContext, r: Resource<ProcessAttrs>): Promise<{ o
   env.SBX_REDACT = ctx.redactor.export();
   const log = logPath(ctx, a.name);
   await ctx.target.mkdir(path.dirname(log), 0o700);
-  const pid = p.spawnDetached([process.execPath, selfPath(ctx.env), "__supervise", log, "--", ...a.command], { cwd: a.cwd, env });
+  const pid = p.spawnDetached([process.execPath, selfPath(ctx.env), "__supervise", log, "--", ...a.command], { cwd: a.cwd, env, what: `services.${a.name} (${a.command.join(" ").slice(0, 60)})` });
   let st = p.startTime(pid);
   for (let i = 0; !st && i < 50; i++) {
     await sleep(10);
@@ -87,9 +87,9 @@ async function waitReady(ctx: DriverContext, r: Resource<ProcessAttrs>, pid: num
   let lastNote = Date.now();
   for (;;) {
     if (!isOurs(p, pid, st)) {
-      const lines = (await tail(ctx, log, 5)).map((l) => ctx.redactor.redact(l));
+      const lines = (await tail(ctx, log, 5)).map((l) => ctx.redactor.redact(l)).filter((l) => l.trim() !== "");
       const shown = lines.length ? `Last log lines (${log}):\n      ${lines.join("\n      ")}` : `It printed nothing (log: ${log}).`;
-      throw new DriverError(`${r.address} exited before it was ready. ${shown}`, undefined, "provision");
+      throw new DriverError(`exited before it was ready. ${shown}`, undefined, "provision");
     }
     const res = await ctx.target.probe(probe, 2000);
     if (res.ok) return;
@@ -113,9 +113,10 @@ async function stop(ctx: DriverContext, prior: StateResource<ProcessAttrs>): Pro
   await stopStrays(ctx, prior.address, grace);
 }
 
-export const processDriver: Driver<ProcessAttrs> & StatusReporter<ProcessAttrs> & LogSource<ProcessAttrs> & Discoverer & PortHolder<ProcessAttrs> = {
+export const processDriver: Driver<ProcessAttrs> & StatusReporter<ProcessAttrs> & LogSource<ProcessAttrs> & Discoverer & PortHolder<ProcessAttrs> & Stoppable<ProcessAttrs> = {
   type: "process",
   async read(ctx, prior) {
+    if (stoppedAt(prior)) return { status: "ok" }; // stopped by `sbx stop`
     if (!isOurs(procs(ctx), prior.output.pid, prior.output.start_time)) return { status: "missing", reason: "process not running" };
     return { status: "ok" };
   },
@@ -127,8 +128,18 @@ export const processDriver: Driver<ProcessAttrs> & StatusReporter<ProcessAttrs> 
   async delete(ctx, prior) {
     await stop(ctx, prior);
   },
+  async stop(ctx, prior) {
+    await stop(ctx, prior);
+    return { output: markStopped(prior.output) };
+  },
+  async start(ctx, prior) {
+    if (!stoppedAt(prior) && isOurs(procs(ctx), prior.output.pid, prior.output.start_time)) return { output: prior.output };
+    return start(ctx, { address: prior.address, type: prior.type, attrs: prior.attrs, dependsOn: prior.dependsOn });
+  },
   async status(ctx, prior) {
     const up = isOurs(procs(ctx), prior.output.pid, prior.output.start_time);
+    const stopped = stoppedAt(prior);
+    if (stopped && !up) return { state: "stopped", detail: `stopped by sbx stop at ${stopped}` };
     const url = prior.attrs.port !== null ? `${prior.attrs.ready.type === "tcp" ? "tcp" : "http"}://localhost:${prior.attrs.port}` : undefined;
     return { state: up ? "running" : "stopped", ...(up ? { detail: `pid ${String(prior.output.pid)}` } : {}), ...(url ? { urls: [url] } : {}) };
   },

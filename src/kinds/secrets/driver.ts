@@ -22,28 +22,40 @@ async function materialise(ctx: DriverContext, attrs: SecretsAttrs) {
   return { output: { fingerprints }, attrs: { fingerprints } };
 }
 
+/**
+ * Fingerprints of the references in `refs` at plan time (cheap ones resolved; op:// reuses the
+ * last fingerprint unless --refresh-secrets), and which of them changed since `priorFp`.
+ */
+export async function planFingerprints(
+  ctx: DriverContext,
+  refs: Readonly<Record<string, string>>,
+  priorRefs: Readonly<Record<string, string>>,
+  priorFp: Readonly<Record<string, string>>,
+): Promise<{ fingerprints: Record<string, string>; rotated: string[] }> {
+  const cheap: Record<string, string> = {};
+  const out: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(refs)) {
+    const ref = parseSecretRef(name, raw).ref;
+    if (!ref) continue;
+    // op:// is slow and may prompt: reuse the last fingerprint unless asked to refresh.
+    if (ref.scheme === "op" && !ctx.refreshSecrets) out[name] = priorRefs[name] === ref.display && priorFp[name] ? priorFp[name]! : KNOWN_AFTER_APPLY;
+    else cheap[name] = raw;
+  }
+  if (Object.keys(cheap).length) {
+    const { values, errors } = await resolveAll(cheap, { main: ctx.main, env: ctx.env });
+    ctx.redactor.add(...values.values());
+    Object.assign(out, fingerprintAll(hostKey(ctx.home), values));
+    for (const e of errors) out[e.name] = KNOWN_AFTER_APPLY;
+  }
+  const fingerprints = Object.fromEntries(Object.entries(out).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+  const rotated = Object.keys(fingerprints).filter((k) => priorFp[k] && fingerprints[k] !== priorFp[k] && fingerprints[k] !== KNOWN_AFTER_APPLY);
+  return { fingerprints, rotated };
+}
+
 export const secretsDriver: Driver<SecretsAttrs> & Planner<SecretsAttrs> = {
   type: "secrets",
   async plan(ctx, desired, prior) {
-    const priorRefs = prior?.attrs.refs ?? {};
-    const priorFp = (prior?.output.fingerprints ?? {}) as Record<string, string>;
-    const cheap: Record<string, string> = {};
-    const out: Record<string, string> = {};
-    for (const [name, raw] of Object.entries(ctx.secretRefs)) {
-      const ref = parseSecretRef(name, raw).ref;
-      if (!ref) continue;
-      // op:// is slow and may prompt: reuse the last fingerprint unless asked to refresh.
-      if (ref.scheme === "op" && !ctx.refreshSecrets) out[name] = priorRefs[name] === ref.display && priorFp[name] ? priorFp[name]! : KNOWN_AFTER_APPLY;
-      else cheap[name] = raw;
-    }
-    if (Object.keys(cheap).length) {
-      const { values, errors } = await resolveAll(cheap, { main: ctx.main, env: ctx.env });
-      ctx.redactor.add(...values.values());
-      Object.assign(out, fingerprintAll(hostKey(ctx.home), values));
-      for (const e of errors) out[e.name] = KNOWN_AFTER_APPLY;
-    }
-    const fingerprints = Object.fromEntries(Object.entries(out).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
-    const rotated = Object.keys(fingerprints).filter((k) => priorFp[k] && fingerprints[k] !== priorFp[k] && fingerprints[k] !== KNOWN_AFTER_APPLY);
+    const { fingerprints, rotated } = await planFingerprints(ctx, ctx.secretRefs, prior?.attrs.refs ?? {}, (prior?.output.fingerprints ?? {}) as Record<string, string>);
     return { attrs: { ...desired.attrs, fingerprints }, reasons: rotated.length ? [`secret value changed: ${rotated.join(", ")}`] : [] };
   },
   async read(ctx, prior) {

@@ -20,7 +20,7 @@ async function hold(ctx: DriverContext, a: SlotAttrs): Promise<string> {
   if (held && held.slot === a.slot) return held.claimed_at;
   const specs = Object.entries(a.ports).map(([name, port]) => ({ name, base: port, stride: 0, standard: port }));
   try {
-    const r = await claimSlot({ home: ctx.home, instance: ctx.instanceId, project: a.project, worktree: ctx.worktree, specs, range: { min: a.slot, max: a.slot }, command: ctx.command, ...(host ? { host, target: ctx.target, placement: formatPlacement(ctx.placement!) } : {}) });
+    const r = await claimSlot({ home: ctx.home, instance: ctx.instanceId, project: a.project, worktree: ctx.worktree, specs, range: { min: a.slot, max: a.slot }, who: ctx, ...(host ? { host, target: ctx.target, placement: formatPlacement(ctx.placement!) } : {}) });
     return r.claim.claimed_at;
   } catch (e) {
     if (e instanceof NoSlotError) throw new DriverError(`Slot ${a.slot} is held by another sandbox or its ports are busy; run \`sbx apply\` again to get another slot.`, undefined, "provision");
@@ -38,16 +38,16 @@ export const slotDriver: Driver<SlotAttrs> = {
   },
   async create(ctx, r) {
     const claimed_at = await hold(ctx, r.attrs);
-    const expires_at = await setExpiry(ctx.home, ctx.instanceId, expiry(r.attrs.ttl), ctx.command, registryHost(ctx.placement));
+    const expires_at = await setExpiry(ctx.home, ctx.instanceId, expiry(r.attrs.ttl), ctx, registryHost(ctx.placement));
     return { output: { claimed_at, expires_at } };
   },
   async update(ctx, r, prior) {
     const claimed_at = await hold(ctx, r.attrs);
     if (r.attrs.ttl === prior.attrs.ttl && prior.output.claimed_at === claimed_at) return { output: prior.output };
-    const expires_at = await setExpiry(ctx.home, ctx.instanceId, expiry(r.attrs.ttl), ctx.command, registryHost(ctx.placement));
+    const expires_at = await setExpiry(ctx.home, ctx.instanceId, expiry(r.attrs.ttl), ctx, registryHost(ctx.placement));
     return { output: { ...prior.output, claimed_at, expires_at } };
   },
   async delete(ctx) {
-    await releaseSlot(ctx.home, ctx.instanceId, ctx.command, registryHost(ctx.placement));
+    await releaseSlot(ctx.home, ctx.instanceId, ctx, registryHost(ctx.placement));
   },
 };

@@ -19,7 +19,8 @@ export interface MarkdownOptions {
 export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): string {
   const limit = opts.limit ?? GITHUB_COMMENT_LIMIT;
   const changes = plan.resource_changes.filter((c) => c.action !== "no-op");
-  const title = opts.title ?? `sbx plan for \`${plan.instance.project}\` (${plan.instance.backend}${plan.slot.status !== "none" ? `, slot ${plan.slot.number}` : ""})`;
+  const headParts = [plan.instance.backend, plan.slot.status !== "none" ? `slot ${plan.slot.number}` : ""].filter(Boolean);
+  const title = opts.title ?? `sbx plan for \`${plan.instance.project}\`${headParts.length ? ` (${headParts.join(", ")})` : ""}`;
   const where = placementLines(plan);
   const head = [`<!-- ${opts.marker ?? "sbx:plan"} -->`, `### ${title}`, "", `**${changes.length ? summaryLine(plan) : "No changes."}**`, "", ...(where.length ? [...where.map((l, i) => (i === 0 ? l : `- ${l.trim()}`)), ""] : [])];
   const errors = planErrors(plan).map((e) => `- :x: ${e.summary}${e.detail ? `: ${e.detail.split("\n")[0]}` : ""}`);

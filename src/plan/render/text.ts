@@ -48,14 +48,11 @@ const LEGEND: [Action, string][] = [
 export const ACTION_ORDER: Action[] = ["delete", "replace", "update", "create", "read"];
 
 export function blockTitle(c: ResourceChange): string {
-  // A type may itself hold a dot (nix.guest): the name is what follows the type.
-  if (c.type.includes(".") && c.address.startsWith(c.type)) {
-    const rest = c.address.slice(c.type.length);
-    if (rest === "") return c.type;
-    if (/^\[".*"\]$/.test(rest)) return `${c.type} ${JSON.stringify(JSON.parse(rest.slice(1, -1)))}`;
-  }
-  const m = /^([a-z_]+)(?:\.(.+)|\[(".*")\])$/.exec(c.address);
-  const name = m ? (m[2] ?? (JSON.parse(m[3]!) as string)) : c.address;
+  // The address starts with its type (`k8s.deployment.web`, `copy["a b"]`); the rest is the name.
+  const rest = c.address.startsWith(c.type) ? c.address.slice(c.type.length) : undefined;
+  if (rest === "") return c.type; // a singleton such as `k8s.namespace`
+  const m = rest === undefined ? undefined : /^(?:\.(.+)|\[(".*")\])$/.exec(rest);
+  const name = m ? (m[1] ?? (JSON.parse(m[2]!) as string)) : c.address;
   return `${c.type} ${JSON.stringify(name)}`;
 }
 
@@ -99,7 +96,8 @@ function heading(plan: Plan, opts: RenderOptions): string[] {
   if (plan.format_version.split(".")[0] !== PLAN_FORMAT_VERSION.split(".")[0])
     out.push(`Warning: this plan has format ${plan.format_version}; this sbx renders ${PLAN_FORMAT_VERSION}. Output may be incomplete.`, "");
   const slotNote = plan.slot.status === "to-claim" ? ` (slot ${plan.slot.number} will be claimed)` : plan.slot.status === "held" ? ` (slot ${plan.slot.number})` : "";
-  out.push(opts.title ?? `Sandbox ${plan.instance.id}: project ${plan.instance.project}, backend ${plan.instance.backend}${slotNote}`);
+  // A destroy plan of a sandbox that never applied has no backend: say nothing rather than "backend ".
+  out.push(opts.title ?? `Sandbox ${plan.instance.id}: project ${plan.instance.project}${plan.instance.backend ? `, backend ${plan.instance.backend}` : ""}${slotNote}`);
   for (const p of plan.profiles) out.push(`Profile ${p.id}@${p.version} (${p.hash}) from ${p.file}`);
   out.push(...placementLines(plan));
   out.push("");

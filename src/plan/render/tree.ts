@@ -71,7 +71,8 @@ export function diffChange(c: ResourceChange): { kind: "object"; action: NodeAct
   const entries: Entry[] = keys.map((key) => {
     const hint: RenderHint | undefined = c.sensitive.includes(key) ? "sensitive" : c.render[key];
     const node = diffValue(before && key in before ? before[key] : ABSENT, after && key in after ? after[key] : ABSENT, hint);
-    return { key, node, ...(c.replace_paths.includes(key) && node.action !== "no-op" ? { forces: true } : {}) };
+    const forces = c.replace_paths.some((p) => p === key || p.startsWith(`${key}.`));
+    return { key, node, ...(forces && node.action !== "no-op" ? { forces: true } : {}) };
   });
   const action: NodeAction = c.action === "create" ? "create" : c.action === "delete" ? "delete" : entries.some((e) => e.node.action !== "no-op") ? "update" : "no-op";
   return { kind: "object", action, entries };

@@ -14,7 +14,7 @@ import { tmpdir } from "../../helpers/sbx.js";
 /** A child that takes the lock on `base`, says "locked", and holds it until killed. */
 function holder(base: string): TsChild {
   return runTs(`import { acquireLock } from ${srcModule("apply/lock.ts")};
-await acquireLock(${JSON.stringify(base)}, { what: "The test lock", command: "holder", timeoutMs: 10_000 });
+await acquireLock(${JSON.stringify(base)}, { what: "The test lock", command: "holder", timeoutMs: 10_000, warn: () => undefined });
 process.stdout.write("locked\\n");
 setInterval(() => {}, 1000);`);
 }
@@ -35,7 +35,7 @@ test("a lock held by a live process fails fast with LockHeldError naming the pid
   try {
     await h.printed("locked");
     try {
-      await acquireLock(base, { what: "The test lock", command: "waiter", timeoutMs: 0 });
+      await acquireLock(base, { what: "The test lock", command: "waiter", timeoutMs: 0, warn: () => undefined });
       assert.unreachable("took a lock that is held");
     } catch (e) {
       assert.instance(e, LockHeldError);
@@ -55,12 +55,12 @@ test("a lock held by a live process fails fast with LockHeldError naming the pid
 
 test("a lock in this process is exclusive until released, and free again after", async () => {
   const base = path.join(tmpdir("sbx-lock-"), "instance");
-  const release = await acquireLock(base, { what: "The test lock", command: "first", timeoutMs: 0 });
+  const release = await acquireLock(base, { what: "The test lock", command: "first", timeoutMs: 0, warn: () => undefined });
   const info = JSON.parse(fs.readFileSync(`${base}.lock.info`, "utf8")) as LockInfo;
   assert.is(info.pid, process.pid);
   assert.is(info.command, "first");
   try {
-    await acquireLock(base, { what: "The test lock", command: "second", timeoutMs: 0 });
+    await acquireLock(base, { what: "The test lock", command: "second", timeoutMs: 0, warn: () => undefined });
     assert.unreachable("took a held lock");
   } catch (e) {
     assert.instance(e, LockHeldError);
@@ -69,7 +69,7 @@ test("a lock in this process is exclusive until released, and free again after",
   release(); // twice is harmless (exit handler plus normal path)
   assert.not.ok(fs.existsSync(`${base}.lock`));
   assert.not.ok(fs.existsSync(`${base}.lock.info`));
-  (await acquireLock(base, { what: "The test lock", command: "third", timeoutMs: 0 }))();
+  (await acquireLock(base, { what: "The test lock", command: "third", timeoutMs: 0, warn: () => undefined }))();
 });
 
 test("a dead holder's lock is taken over at once (its info names a pid that no longer runs)", async () => {
@@ -77,7 +77,7 @@ test("a dead holder's lock is taken over at once (its info names a pid that no l
   const dead = await deadHolder(base);
   assert.ok(fs.existsSync(`${base}.lock`), "SIGKILL left the lock behind");
   assert.is((JSON.parse(fs.readFileSync(`${base}.lock.info`, "utf8")) as LockInfo).pid, dead);
-  const release = await acquireLock(base, { what: "The test lock", command: "taker", timeoutMs: 0 });
+  const release = await acquireLock(base, { what: "The test lock", command: "taker", timeoutMs: 0, warn: () => undefined });
   assert.is((JSON.parse(fs.readFileSync(`${base}.lock.info`, "utf8")) as LockInfo).pid, process.pid);
   release();
 });
@@ -86,7 +86,7 @@ test("waiting: a lock released by its live holder is taken within the timeout", 
   const base = path.join(tmpdir("sbx-lock-"), "instance");
   const h = holder(base);
   await h.printed("locked");
-  const waiting = acquireLock(base, { what: "The test lock", command: "waiter", timeoutMs: 30_000 });
+  const waiting = acquireLock(base, { what: "The test lock", command: "waiter", timeoutMs: 30_000, warn: () => undefined });
   h.child.kill("SIGTERM");
   await h.done;
   (await waiting)();
@@ -99,7 +99,7 @@ test("two waiters racing on one dead holder never hold the lock at the same time
   const rounds = 20;
   const bases = Array.from({ length: rounds }, (_, r) => path.join(dir, `round-${r}`));
   const h = runTs(`import { acquireLock } from ${srcModule("apply/lock.ts")};
-for (const b of ${JSON.stringify(bases)}) await acquireLock(b, { what: "lock", command: "holder", timeoutMs: 10_000 });
+for (const b of ${JSON.stringify(bases)}) await acquireLock(b, { what: "lock", command: "holder", timeoutMs: 10_000, warn: () => undefined });
 process.stdout.write("locked\\n");
 setInterval(() => {}, 1000);`);
   await h.printed("locked");
@@ -115,7 +115,7 @@ for (let r = 0; r < bases.length; r++) {
   // A shared start instant per round, so both waiters find the dead holder together.
   const at = ${start} + r * 200;
   while (Date.now() < at) await new Promise((res) => setTimeout(res, 1));
-  const release = await acquireLock(bases[r], { what: "lock", command: "waiter", timeoutMs: 20_000 });
+  const release = await acquireLock(bases[r], { what: "lock", command: "waiter", timeoutMs: 20_000, warn: () => undefined });
   fs.appendFileSync(${JSON.stringify(log)}, "enter " + r + " " + process.pid + "\\n");
   await new Promise((res) => setTimeout(res, 50));
   fs.appendFileSync(${JSON.stringify(log)}, "leave " + r + " " + process.pid + "\\n");

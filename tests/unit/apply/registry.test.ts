@@ -39,6 +39,9 @@ async function freeBase(n: number): Promise<number> {
   throw new Error("no free port range found");
 }
 
+/** Who is asking (recorded with the registry lock; warnings go nowhere in tests). */
+const WHO = { command: "test", log: () => undefined };
+
 const request = (home: string, instance: string, base: number, range = { min: 1, max: 5 }): ClaimRequest => ({
   home,
   instance,
@@ -46,7 +49,7 @@ const request = (home: string, instance: string, base: number, range = { min: 1,
   worktree: `/wt/${instance}`,
   specs: [{ name: "API", base, stride: 1, standard: base }] satisfies PortSpec[],
   range,
-  command: "test",
+  who: WHO,
 });
 
 test("claim skips a slot whose port is busy, and records the claim", async () => {
@@ -91,10 +94,10 @@ test("release frees the slot for the next claim; releasing nothing returns undef
   const home = newHome();
   const base = await freeBase(5);
   const a = await claimSlot(request(home, "demo-a", base));
-  const released = await releaseSlot(home, "demo-a", "test");
+  const released = await releaseSlot(home, "demo-a", WHO);
   assert.equal(released, a.claim);
   assert.equal(readRegistry(home).registry.slots, {});
-  assert.is(await releaseSlot(home, "demo-a", "test"), undefined);
+  assert.is(await releaseSlot(home, "demo-a", WHO), undefined);
   const b = await claimSlot(request(home, "demo-b", base));
   assert.is(b.claim.slot, a.claim.slot);
 });
@@ -116,11 +119,11 @@ test("setExpiry records and clears the expiry of this instance's claim only", as
   const home = newHome();
   const base = await freeBase(5);
   const a = await claimSlot(request(home, "demo-a", base));
-  assert.is(await setExpiry(home, "demo-a", "2030-01-01T00:00:00.000Z", "test"), "2030-01-01T00:00:00.000Z");
+  assert.is(await setExpiry(home, "demo-a", "2030-01-01T00:00:00.000Z", WHO), "2030-01-01T00:00:00.000Z");
   assert.is(readRegistry(home).registry.slots[String(a.claim.slot)]!.expires_at, "2030-01-01T00:00:00.000Z");
-  assert.is(await setExpiry(home, "demo-a", null, "test"), null);
+  assert.is(await setExpiry(home, "demo-a", null, WHO), null);
   assert.is(readRegistry(home).registry.slots[String(a.claim.slot)]!.expires_at, null);
-  assert.is(await setExpiry(home, "demo-zzz", "2030-01-01T00:00:00.000Z", "test"), null, "no claim: nothing recorded");
+  assert.is(await setExpiry(home, "demo-zzz", "2030-01-01T00:00:00.000Z", WHO), null, "no claim: nothing recorded");
   assert.equal(Object.keys(readRegistry(home).registry.slots), [String(a.claim.slot)]);
 });
 
@@ -128,7 +131,7 @@ test("setClaimStatus marks a claim running", async () => {
   const home = newHome();
   const base = await freeBase(5);
   const a = await claimSlot(request(home, "demo-a", base));
-  await setClaimStatus(home, "demo-a", "running", "test");
+  await setClaimStatus(home, "demo-a", "running", WHO);
   assert.is(readRegistry(home).registry.slots[String(a.claim.slot)]!.status, "running");
 });
 
@@ -137,7 +140,7 @@ test("predictSlot names the held slot or the first free one, and writes nothing"
   const base = await freeBase(5);
   const busy = await listen(base + 1);
   try {
-    const { command: _c, ...req } = request(home, "demo-a", base);
+    const { who: _w, ...req } = request(home, "demo-a", base);
     assert.is(await predictSlot(req), 2);
     assert.not.ok(fs.existsSync(hostPaths.registry(home)), "a prediction claims nothing");
     await claimSlot(request(home, "demo-a", base, { min: 3, max: 5 }));
@@ -159,7 +162,7 @@ for (const [name, text] of [
     assert.is(read.corrupt, true);
     assert.equal(read.registry.slots, {});
     assert.is(read.warning, `${file} is not a valid slot registry. Restore it, or move it away to start over (sbx then sees no claims).`);
-    for (const op of [() => claimSlot(request(home, "demo-a", 40_000)), () => releaseSlot(home, "demo-a", "test"), () => setExpiry(home, "demo-a", null, "test")]) {
+    for (const op of [() => claimSlot(request(home, "demo-a", 40_000)), () => releaseSlot(home, "demo-a", WHO), () => setExpiry(home, "demo-a", null, WHO)]) {
       try {
         await op();
         assert.unreachable("wrote over a corrupt registry");
@@ -209,7 +212,7 @@ test("a remote host's claims live in its own registry, and its ports are checked
   const asked: number[] = [];
   // Stands in for the remote host: slot 1's port is busy there (and only there).
   const remote = { ...localTarget, name: "ssh://dev@far", isPortFree: async (port: number) => (asked.push(port), port !== 30_001) };
-  const req = { home, instance: "far-1", project: "far", worktree: "/w", specs, range: { min: 1, max: 3 }, command: "test", host: "dev@far_22", target: remote, placement: "ssh://dev@far" };
+  const req = { home, instance: "far-1", project: "far", worktree: "/w", specs, range: { min: 1, max: 3 }, who: WHO, host: "dev@far_22", target: remote, placement: "ssh://dev@far" };
   assert.is(await predictSlot(req), 2);
   const r = await claimSlot(req);
   assert.is(r.claim.slot, 2);
@@ -222,9 +225,9 @@ test("a remote host's claims live in its own registry, and its ports are checked
   // The same slot on this machine is free: registries do not share claims.
   assert.is((await claimSlot({ ...req, host: undefined, target: undefined, placement: undefined, instance: "here-1", range: { min: 2, max: 2 }, specs: [{ name: "P", base: await freeBase(3), stride: 1, standard: 1 }] })).claim.slot, 2);
   assert.equal(allRegistries(home).map((x) => [x.host ?? "local", Object.keys(x.registry.slots)]), [["local", ["2"]], ["dev@far_22", ["2"]]]);
-  await setExpiry(home, "far-1", "2030-01-01T00:00:00.000Z", "test", "dev@far_22");
+  await setExpiry(home, "far-1", "2030-01-01T00:00:00.000Z", WHO, "dev@far_22");
   assert.is(readRegistry(home, "dev@far_22").registry.slots["2"]!.expires_at, "2030-01-01T00:00:00.000Z");
-  assert.is((await releaseSlot(home, "far-1", "test", "dev@far_22"))?.slot, 2);
+  assert.is((await releaseSlot(home, "far-1", WHO, "dev@far_22"))?.slot, 2);
   assert.equal(readRegistry(home, "dev@far_22").registry.slots, {});
 });
 

@@ -134,6 +134,24 @@ test("each change carries its kind's sensitive attributes and non-plain render h
   assert.equal(del.sensitive, []);
 });
 
+test("dotted replaceOn paths: a change inside an attribute replaces only when it touches the named path", () => {
+  const obj: KindSpec = { type: "obj", description: "test object", replaceOn: ["context", "spec.selector", "metadata.name"], restartsDependents: false };
+  const objSpecs: KindSpecs = { get: (t) => (t === "obj" ? (obj as KindSpec<object>) : undefined) };
+  const base = { context: "c", metadata: { name: "web", labels: { a: "1" } }, spec: { replicas: 1, selector: { app: "web" } } };
+  const run = (after: Record<string, unknown>) =>
+    diffResources({ desired: [{ address: "obj.web", type: "obj", attrs: after, dependsOn: [] }], prior: [{ address: "obj.web", type: "obj", attrs: base, dependsOn: [] }], observed: new Map(), mode: "apply", specs: objSpecs })[0]!;
+  const scaled = run({ ...base, spec: { ...base.spec, replicas: 2 } });
+  assert.equal([scaled.action, scaled.reasons, scaled.replace_paths], ["update", ["changed: spec"], []]);
+  const relabelled = run({ ...base, metadata: { ...base.metadata, labels: { a: "2" } } });
+  assert.is(relabelled.action, "update");
+  const reselected = run({ ...base, spec: { ...base.spec, selector: { app: "api" } } });
+  assert.equal([reselected.action, reselected.reasons, reselected.replace_paths], ["replace", ["forces replacement: attrs.spec.selector"], ["spec.selector"]]);
+  const renamed = run({ ...base, context: "d", metadata: { ...base.metadata, name: "api" } });
+  assert.equal(renamed.replace_paths, ["context", "metadata.name"]);
+  const gone = run({ ...base, spec: { replicas: 1 } });
+  assert.equal(gone.replace_paths, ["spec.selector"], "a forcing path that disappears forces too");
+});
+
 test("changedKeys compares by JSON value over the union of keys, sorted", () => {
   assert.equal(changedKeys({ b: 1, a: [1, 2], c: { x: 1 } }, { a: [1, 2], b: 2, c: { x: 1 }, d: null }), ["b", "d"]);
   assert.equal(changedKeys({ a: [1, 2] }, { a: [2, 1] }), ["a"]);
