@@ -5,6 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { execaSync } from "execa";
 import type { ProjectPaths, SourceReader } from "../compile/config.js";
+import { splitProfilePath } from "../compile/profiles.js";
+import { sbxHome } from "./host.js";
 
 function git(cwd: string, args: string[]): string | undefined {
   const r = execaSync("git", args, { cwd, reject: false, stdin: "ignore" });
@@ -27,7 +29,7 @@ export function projectPaths(cwd: string, env: NodeJS.ProcessEnv = process.env):
   const worktree = top ? fs.realpathSync(top) : real;
   const main = common ? fs.realpathSync(path.dirname(common)) : worktree;
   const xdgConfig = env.XDG_CONFIG_HOME || (env.HOME ? path.join(env.HOME, ".config") : undefined);
-  return { cwd: real, worktree, main, xdgConfig };
+  return { cwd: real, worktree, main, xdgConfig, sbxHome: sbxHome(env), profilePath: splitProfilePath(env.SBX_PROFILE_PATH) };
 }
 
 /** Project name + short hash of the worktree's real path: each worktree is its own sandbox. */

@@ -6,14 +6,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildGraph, backendOf, placementOf } from "../compile/backends/index.js";
 import type { BuildResult } from "../compile/backends/types.js";
-import { loadConfig, showSet, type ProjectPaths, type ResolvedConfig } from "../compile/config.js";
+import { findConfigDir, loadConfig, showSet, type ProjectPaths, type ResolvedConfig } from "../compile/config.js";
 import { hasErrors, type Diagnostic } from "../compile/diagnostics.js";
 import type { DriverContext } from "../kinds/driver.js";
 import { fsReader, instanceId, projectPaths } from "./context.js";
 import { hostPaths } from "./host.js";
 import { allRegistries, findClaim, type SlotClaim } from "./registry.js";
 import { globalRedactor, registerLiteralSecrets } from "./secrets/redact.js";
-import { StateError, StateStore } from "./state.js";
+import { StateError, StateStore, type InstanceMeta } from "./state.js";
 import { targetDirs, targetFor } from "./placement.js";
 import { DEFAULT_REMOTE_ROOT, parsePlacement, type Placement } from "../compile/placement.js";
 import { localTarget } from "./target/local.js";
@@ -30,6 +30,10 @@ export interface RunOptions {
   build?: boolean;
   noWait?: boolean;
   healthTimeout?: number;
+  /** `--profile NAME`: one more profile, or the whole sandbox where there is no infra.toml. */
+  profile?: string;
+  /** `--input NAME=VALUE` for the profiles' inputs. */
+  inputs?: Record<string, string>;
   log(line: string): void;
 }
 
@@ -51,6 +55,33 @@ export interface Project extends Instance {
   configHash: string;
   /** Warnings from loading the configuration. */
   warnings: Diagnostic[];
+  /** Set when the sandbox is made from --profile (given now, or recorded at its first apply). */
+  origin?: { profile: string; inputs: Record<string, string> };
+}
+
+/**
+ * The profile and inputs to load: the flags when given; else, in a worktree without an
+ * infra.toml, what the sandbox's first `apply --profile` recorded (so plan, apply and
+ * recreate work there without repeating the flags). Given inputs override recorded ones.
+ */
+function originOf(opts: RunOptions, paths: ProjectPaths): { profile?: string; inputs?: Record<string, string> } {
+  if (opts.profile) return { profile: opts.profile, inputs: opts.inputs ?? {} };
+  if (findConfigDir(paths, fsReader)) return opts.inputs ? { inputs: opts.inputs } : {};
+  const recorded = recordedOrigin(opts, paths.worktree);
+  if (!recorded) return opts.inputs ? { inputs: opts.inputs } : {};
+  return { profile: recorded.profile, inputs: { ...recorded.inputs, ...(opts.inputs ?? {}) } };
+}
+
+/** The origin a worktree's sandbox recorded, from host state alone. */
+export function recordedOrigin(opts: RunOptions, worktree: string): InstanceMeta["origin"] {
+  try {
+    const inst = findInstance(opts, worktree);
+    if (!inst || !inst.store.exists()) return undefined;
+    return inst.store.load().state.instance.origin;
+  } catch (e) {
+    if (e instanceof StateError) return undefined; // unusable state: plan and status report it
+    throw e;
+  }
 }
 
 /** Where an instance runs: its placement (a resolved k8s:// target, another host...) and, on another host, the remote root its directories live under. */
@@ -87,7 +118,8 @@ export function driverContext(opts: RunOptions, inst: { id: string; stateDir: st
 /** Load the configuration of the directory; every literal secret is registered with the redactor at once. */
 export function openProject(opts: RunOptions): { project?: Project; diags: Diagnostic[]; texts: Map<string, string> } {
   const paths = projectPaths(opts.cwd, opts.env);
-  const { config, diags, texts } = loadConfig({ paths, reader: fsReader, sets: opts.sets });
+  const origin = originOf(opts, paths);
+  const { config, diags, texts } = loadConfig({ paths, reader: fsReader, sets: opts.sets, ...origin });
   if (config) registerLiteralSecrets(config.secretRefs);
   if (!config || hasErrors(diags)) return { diags, texts };
   const project = config.infra.project!.name;
@@ -100,6 +132,8 @@ export function openProject(opts: RunOptions): { project?: Project; diags: Diagn
   const h = createHash("sha256");
   for (const f of config.files) h.update(`${f.role}:${f.file}:${f.hash}\n`);
   for (const s of opts.sets) h.update(`set:${s}\n`);
+  if (origin.profile) h.update(`profile:${origin.profile}\n`);
+  for (const [k, v] of Object.entries(origin.inputs ?? {}).sort()) h.update(`input:${k}=${v}\n`);
   return {
     project: {
       opts,
@@ -113,6 +147,7 @@ export function openProject(opts: RunOptions): { project?: Project; diags: Diagn
       config,
       configHash: h.digest("hex").slice(0, 16),
       warnings: diags,
+      ...(origin.profile ? { origin: { profile: origin.profile, inputs: origin.inputs ?? {} } } : {}),
     },
     diags,
     texts,

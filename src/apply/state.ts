@@ -34,6 +34,8 @@ export interface InstanceMeta {
   remote_root?: string;
   /** How a route chose the placement, for `sbx status`. */
   route?: string;
+  /** Made with --profile (and --input): used again when the worktree has no infra.toml. */
+  origin?: { profile: string; inputs: Record<string, string> };
 }
 
 export interface InstanceState {
@@ -76,7 +78,7 @@ export function migrateState(raw: unknown, file: string): InstanceState {
     version: STATE_VERSION,
     lineage: s.lineage,
     serial: typeof s.serial === "number" ? s.serial : 0,
-    instance: { id: inst.id ?? "", project: inst.project ?? "", worktree: inst.worktree ?? "", main: inst.main ?? inst.worktree ?? "", backend: inst.backend ?? "", slot: inst.slot ?? null, ...(inst.profiles ? { profiles: inst.profiles } : {}), ...(inst.placement ? { placement: inst.placement } : {}), ...(inst.remote_root ? { remote_root: inst.remote_root } : {}), ...(inst.route ? { route: inst.route } : {}) },
+    instance: { id: inst.id ?? "", project: inst.project ?? "", worktree: inst.worktree ?? "", main: inst.main ?? inst.worktree ?? "", backend: inst.backend ?? "", slot: inst.slot ?? null, ...(inst.profiles ? { profiles: inst.profiles } : {}), ...(inst.origin ? { origin: inst.origin } : {}), ...(inst.placement ? { placement: inst.placement } : {}), ...(inst.remote_root ? { remote_root: inst.remote_root } : {}), ...(inst.route ? { route: inst.route } : {}) },
     resources,
     ...(s.pending ? { pending: s.pending } : {}),
   };

@@ -2,7 +2,8 @@
 
 import * as fs from "node:fs";
 import * as readline from "node:readline/promises";
-import { findInstance, NoSuchDirectory, openProject, projectPaths, sbxHome, type Instance, type Project, type RunOptions } from "../apply/index.js";
+import { findInstance, loadHostConfig, NoSuchDirectory, openProject, profileNameFor, projectPaths, sbxHome, type Instance, type Project, type RunOptions } from "../apply/index.js";
+import { parseInputFlag } from "../compile/profiles.js";
 import { parseDuration } from "../compile/duration.js";
 import { error } from "../compile/diagnostics.js";
 import type { Plan } from "../plan/model.js";
@@ -17,6 +18,33 @@ export interface LockFlags {
   lockTimeout?: string;
 }
 
+/** `--profile NAME` and `--input NAME=VALUE` (apply, plan, recreate). */
+export interface ProfileFlags {
+  profile?: string;
+  input?: string[];
+}
+
+/** Run options carrying --profile and --input; a malformed --input stops with a usage error. */
+export function withProfile(opts: RunOptions, flags: ProfileFlags): RunOptions {
+  if (!flags.profile && !flags.input?.length) return opts;
+  const inputs: Record<string, string> = {};
+  const diags = [];
+  for (const text of flags.input ?? []) {
+    const r = parseInputFlag(text);
+    if (r.diag) diags.push(r.diag);
+    else inputs[r.name!] = r.value!;
+  }
+  if (diags.length) finish(diags);
+  const profile = flags.profile ? inDirectory(() => profileNameFor(opts.cwd, opts.env, flags.profile!)) : undefined;
+  return { ...opts, ...(profile ? { profile } : {}), ...(flags.input?.length ? { inputs } : {}) };
+}
+
+/** Stop when $SBX_HOME/config.toml is broken (commands that emit events or serve). */
+export function checkHostConfig(): void {
+  const { diags, texts } = loadHostConfig(home(), process.env);
+  if (diags.length) finish(diags, texts);
+}
+
 /** The directory the command runs in: `-C DIR` has already been entered (see enterDirectory). */
 export function cwdOf(_g: GlobalOptions): string {
   return process.cwd();
@@ -26,22 +54,7 @@ export function cwdOf(_g: GlobalOptions): string {
  * `-C DIR`: run as if started in DIR, as git -C and make -C do, so relative paths given
  * to any command (a plan file, compile --out) are relative to DIR too.
  */
-export function enterDirectory(dir: string | undefined): void {
-  if (dir === undefined) return;
-  let st: fs.Stats | undefined;
-  try {
-    st = fs.statSync(dir);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    finish([error(code === "ENOENT" || code === "ENOTDIR" ? `No such directory: ${dir}` : `Cannot use directory ${dir}`, { code: "usage", detail: `${code === "ENOENT" || code === "ENOTDIR" ? "" : `${code ?? (e as Error).message}. `}Check the path given to -C.` })]);
-  }
-  if (!st!.isDirectory()) finish([error(`Not a directory: ${dir}`, { code: "usage", detail: "Check the path given to -C." })]);
-  try {
-    process.chdir(dir);
-  } catch (e) {
-    finish([error(`Cannot enter directory ${dir}`, { code: "usage", detail: `${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Check the path given to -C and its permissions.` })]);
-  }
-}
+export { enterDirectory } from "./directory.js";
 
 export function home(): string {
   return sbxHome(process.env);

@@ -2,9 +2,9 @@
 // and diagnostics rendered once with file:line:col, the line and a caret.
 
 import pc from "picocolors";
-import { outputRedactor } from "../apply/index.js";
-import { exitCodeFor, sortDiagnostics, type Diagnostic } from "../compile/diagnostics.js";
-import { sourceLine } from "../compile/load.js";
+import { outputRedactor } from "../apply/output.js";
+import { exitCodeFor, sortDiagnostics, sourceLine, type Diagnostic } from "../compile/diagnostics.js";
+
 import type { Style } from "../plan/render/text.js";
 
 let colourOff = false;

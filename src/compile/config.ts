@@ -10,7 +10,8 @@ import { loadToml, type LoadedFile, type TomlTable, type TomlValue } from "./loa
 import { mergeLayers, type Layer, type Merged } from "./merge.js";
 import { parsePath, pathKey, type OptionPath } from "./path.js";
 import { parsePlacement } from "./placement.js";
-import { LAYER_PRIORITY, DEFAULT } from "./priority.js";
+import { LAYER_PRIORITY, DEFAULT, OPTION_DEFAULT } from "./priority.js";
+import { declaredInputs, profileProblems, profileSearchDirs, resolveInputs, type InputDecl } from "./profiles.js";
 import { portSpecs, portsForSlot, slotRange, usableSlots } from "./ports.js";
 import { SCHEMAS } from "./schema.js";
 import { validateMerged } from "./validate.js";
@@ -31,9 +32,15 @@ export interface ProjectPaths {
   main: string;
   /** $XDG_CONFIG_HOME (for user profiles). */
   xdgConfig?: string;
+  /** $SBX_HOME (its profiles/ are searched after the project's). */
+  sbxHome?: string;
+  /** SBX_PROFILE_PATH entries: shared profile directories, searched last. */
+  profilePath?: string[];
 }
 
 export interface ProfileRef {
+  /** The name it was asked for by (its file name without .toml). */
+  name: string;
   id: string;
   version: string;
   hash: string;
@@ -44,7 +51,7 @@ export interface ProfileRef {
   /** `route`: candidate placements and how one is chosen (resolved at plan time, by probing). */
   route?: ProfileConfig["route"];
   routeAt?: SourceRange;
-  /** Where `placement` is written (for located errors). */
+  /** Where `placement` is written, for errors about it. */
   placementAt?: SourceRange;
   ttl?: string;
   secretRefs: Record<string, string>;
@@ -66,8 +73,10 @@ export interface ResolvedConfig {
   agentMerged?: Merged;
   profiles: ProfileRef[];
   files: ConfigFile[];
-  /** Absolute directory holding infra.toml (or .devops-ai/), or agent.toml when it is alone. */
+  /** Absolute directory holding infra.toml (or .devops-ai/), or agent.toml when it is alone; the worktree top for a profile alone. */
   configDir: string;
+  /** `${inputs.NAME}`: every declared input, given or defaulted. */
+  inputs: Record<string, string>;
   /** The backend that runs the sandbox (sandbox.backend, agent.toml's [backend] type, or the default). */
   backend: string;
   /** Where the backend was chosen, when a file chose it. */
@@ -79,6 +88,10 @@ export interface LoadOptions {
   paths: ProjectPaths;
   reader: SourceReader;
   sets?: readonly string[];
+  /** `--profile NAME`: one more profile; with no infra.toml the sandbox is made from it alone. */
+  profile?: string;
+  /** `--input NAME=VALUE`, for the inputs profiles declare. */
+  inputs?: Readonly<Record<string, string>>;
 }
 
 function shortHash(text: string): string {
@@ -91,9 +104,13 @@ export function displayPath(paths: ProjectPaths, abs: string): string {
     const rel = path.relative(base, abs);
     if (!rel.startsWith("..") && !path.isAbsolute(rel)) return rel || ".";
   }
-  if (paths.xdgConfig) {
-    const rel = path.relative(paths.xdgConfig, abs);
-    if (!rel.startsWith("..")) return `$XDG_CONFIG_HOME/${rel}`;
+  for (const [base, name] of [
+    [paths.sbxHome, "$SBX_HOME"],
+    [paths.xdgConfig, "$XDG_CONFIG_HOME"],
+  ] as const) {
+    if (!base) continue;
+    const rel = path.relative(base, abs);
+    if (!rel.startsWith("..") && !path.isAbsolute(rel)) return `${name}/${rel}`;
   }
   return abs;
 }
@@ -162,10 +179,10 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
   const diags: Diagnostic[] = [];
   const texts = new Map<string, string>();
   const found = findConfigDir(paths, reader);
-  if (!found) {
+  if (!found && !opts.profile) {
     diags.push(
       error("No infra.toml or agent.toml found", {
-        detail: `Looked in ${displayPath(paths, paths.cwd)} and its parents up to the git top level for infra.toml, .devops-ai/infra.toml or agent.toml. Create one (see examples/quickstart/infra.toml, or README "Agent sandboxes" for agent.toml) or run sbx with -C DIR.`,
+        detail: `Looked in ${displayPath(paths, paths.cwd)} and its parents up to the git top level for infra.toml, .devops-ai/infra.toml or agent.toml. Create one (see examples/quickstart/infra.toml, or README "Agent sandboxes" for agent.toml), run sbx with -C DIR, or make the sandbox from a profile alone: --profile NAME (\`sbx profiles list' shows them).`,
       }),
     );
     return { diags, texts };
@@ -182,36 +199,39 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     return r.value;
   };
 
-  const infraFile = found.infraFile ? load(found.infraFile, "infra") : undefined;
-  const baseDir = found.infraFile ? path.dirname(found.infraFile) : found.dir;
-  const localFile = load(path.join(baseDir, "infra.local.toml"), "local");
-  const agentFile = load(path.join(baseDir, "agent.toml"), "agent");
-  if (found.infraFile ? !infraFile : !agentFile) return { diags, texts };
-  // The file errors without a position fall back to: infra.toml, or agent.toml when it is alone.
-  const mainFile = infraFile?.file ?? agentFile!.file;
+  // With neither infra.toml nor agent.toml, `--profile` alone describes the sandbox, rooted at the worktree top.
+  const configDir = found?.dir ?? paths.worktree;
+  const infraFile = found?.infraFile ? load(found.infraFile, "infra") : undefined;
+  const baseDir = found?.infraFile ? path.dirname(found.infraFile) : configDir;
+  const localFile = found ? load(path.join(baseDir, "infra.local.toml"), "local") : undefined;
+  const agentFile = found ? load(path.join(baseDir, "agent.toml"), "agent") : undefined;
+  if (found && (found.infraFile ? !infraFile : !agentFile)) return { diags, texts };
 
-  // Profiles: `profile = "x"`, `[sandbox] profile = "x"` or `extends = [...]`, in any project file.
-  const profileNames: { name: string; from: LoadedFile; at: OptionPath }[] = [];
+  // Profiles: `profile = "x"`, `[sandbox] profile = "x"` or `extends = [...]`, in any project file; then --profile.
+  const profileNames: { name: string; range?: SourceRange }[] = [];
+  const rangeIn = (f: LoadedFile, at: OptionPath): SourceRange | undefined => {
+    const where = f.valuePos.get(pathKey(at)) ?? f.keyPos.get(pathKey(at));
+    return where ? { file: f.file, start: where } : undefined;
+  };
   for (const f of [infraFile, localFile, agentFile]) {
     if (!f) continue;
     const v = f.value;
-    if (typeof v.profile === "string") profileNames.push({ name: v.profile, from: f, at: ["profile"] });
+    if (typeof v.profile === "string") profileNames.push({ name: v.profile, range: rangeIn(f, ["profile"]) });
     const sb = v.sandbox as TomlTable | undefined;
-    if (sb && typeof sb.profile === "string") profileNames.push({ name: sb.profile, from: f, at: ["sandbox", "profile"] });
-    if (Array.isArray(v.extends)) v.extends.forEach((n, i) => typeof n === "string" && profileNames.push({ name: n, from: f, at: ["extends", i] }));
+    if (sb && typeof sb.profile === "string") profileNames.push({ name: sb.profile, range: rangeIn(f, ["sandbox", "profile"]) });
+    if (Array.isArray(v.extends)) v.extends.forEach((n, i) => typeof n === "string" && profileNames.push({ name: n, range: rangeIn(f, ["extends", i]) }));
   }
+  if (opts.profile) profileNames.push({ name: opts.profile });
   const profiles: ProfileRef[] = [];
   const profileInfraLayers: Layer[] = [];
   const profileAgentLayers: Layer[] = [];
+  const inputDecls: InputDecl[] = [];
   const visiting: string[] = [];
   const done = new Set<string>();
-  const searchDirs = [path.join(found.dir, "profiles"), path.join(found.dir, ".sbx", "profiles")];
-  if (paths.xdgConfig) searchDirs.push(path.join(paths.xdgConfig, "sbx", "profiles"));
+  const searchDirs = profileSearchDirs(paths, configDir).map((d) => d.dir);
 
-  const resolveProfile = (name: string, from: LoadedFile, at: OptionPath): void => {
+  const resolveProfile = (name: string, range: SourceRange | undefined): void => {
     if (done.has(name)) return;
-    const where = from.valuePos.get(pathKey(at)) ?? from.keyPos.get(pathKey(at));
-    const range = where ? { file: from.file, start: where } : undefined;
     if (visiting.includes(name)) {
       diags.push(error("Profile cycle", { range, detail: `Profiles extend each other in a cycle: ${[...visiting, name].join(" -> ")}. Remove one of the extends entries.` }));
       return;
@@ -221,7 +241,8 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
       diags.push(
         error(`Profile \`${name}' not found`, {
           range,
-          detail: `Looked for ${name}.toml in ${searchDirs.map((d) => displayPath(paths, d)).join(", ")}. Create it or fix the name.`,
+          code: range ? "config" : "usage",
+          detail: `Looked for ${name}.toml in ${searchDirs.map((d) => displayPath(paths, d)).join(", ")}. Create it or fix the name (\`sbx profiles list' shows the profiles found).`,
         }),
       );
       return;
@@ -229,10 +250,14 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     visiting.push(name);
     const pf = load(abs, "profile");
     if (pf) {
-      const pm = mergeLayers(SCHEMAS.profile, [layerFrom(pf, "profile")]);
+      // sand-boxer's spellings and fields not honoured yet are errors of their own, reported once.
+      const checked = profileProblems(pf);
+      diags.push(...checked.diags);
+      const pm = mergeLayers(SCHEMAS.profile, [{ ...layerFrom(pf, "profile"), value: checked.value }]);
       diags.push(...pm.diags, ...validateMerged("profile", pm.merged, pf.file));
-      const p = pf.value as unknown as ProfileConfig;
-      if (Array.isArray(p.extends)) p.extends.forEach((n, i) => resolveProfile(n, pf, ["extends", i]));
+      const p = checked.value as unknown as ProfileConfig;
+      inputDecls.push(...declaredInputs(pf, typeof p.id === "string" ? p.id : name));
+      if (Array.isArray(p.extends)) p.extends.forEach((n, i) => resolveProfile(n, rangeIn(pf, ["extends", i])));
       const defaults = (pf.value.defaults ?? {}) as TomlTable;
       // Profile-level fields are defaults for the matching infra options.
       const synth: TomlTable = {};
@@ -255,7 +280,9 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
         });
       if (defaults.infra) profileInfraLayers.push(layerFrom(pf, "profile", ["defaults", "infra"]));
       if (defaults.agent) profileAgentLayers.push(layerFrom(pf, "profile", ["defaults", "agent"]));
+      const placementPos = pf.valuePos.get(pathKey(["placement"]));
       profiles.push({
+        name,
         id: typeof p.id === "string" ? p.id : name,
         version: String(p.version ?? "0"),
         hash: shortHash(pf.text),
@@ -264,7 +291,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
         backend: p.backend,
         placement: p.placement,
         ...(p.route ? { route: p.route, routeAt: { file: pf.file, start: pf.keyPos.get(pathKey(["route"])) ?? { line: 1, col: 1 } } } : {}),
-        ...(pf.valuePos.get(pathKey(["placement"])) ? { placementAt: { file: pf.file, start: pf.valuePos.get(pathKey(["placement"]))! } } : {}),
+        ...(placementPos ? { placementAt: { file: pf.file, start: placementPos } } : {}),
         ttl: p.ttl,
         secretRefs: { ...(p.setup?.secret_refs ?? {}) } as Record<string, string>,
       });
@@ -272,7 +299,10 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
     visiting.pop();
     done.add(name);
   };
-  for (const { name, from, at } of profileNames) resolveProfile(name, from, at);
+  for (const { name, range } of profileNames) resolveProfile(name, range);
+  if (!found && !profiles.length) return { diags, texts };
+  const inputs = resolveInputs(inputDecls, opts.inputs ?? {});
+  diags.push(...inputs.diags);
 
   // --set flags go to infra unless they name an agent-only table.
   const infraSets: Layer[] = [];
@@ -288,13 +318,17 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
   }
 
   const infraLayers: Layer[] = [...profileInfraLayers];
-  // With no infra.toml, the project is named by agent.toml's [project] name, else the directory.
+  // With no infra.toml, the project is named by agent.toml's [project] name, else the directory;
+  // a sandbox from a profile alone is named after the profile.
   if (infraFile) infraLayers.push(layerFrom(infraFile, "project"));
-  else infraLayers.push(directoryNameLayer(paths.main));
+  else if (found) infraLayers.push(directoryNameLayer(paths.main));
+  else infraLayers.push(profileOnlyProject(profiles[profiles.length - 1]!));
   const agentName = agentFile ? projectNameLayer(agentFile) : undefined;
   if (agentName) infraLayers.push(agentName);
   if (localFile) infraLayers.push(layerFrom(localFile, "local"));
   infraLayers.push(...infraSets);
+  // The file errors without a position fall back to: infra.toml, agent.toml when it is alone, or the profile.
+  const mainFile = infraFile?.file ?? agentFile?.file ?? profiles[profiles.length - 1]!.file;
   const im = mergeLayers(SCHEMAS.infra, infraLayers);
   diags.push(...im.diags);
   if (!hasErrors(im.diags)) diags.push(...validateMerged("infra", im.merged, mainFile));
@@ -335,14 +369,24 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
       agentMerged,
       profiles,
       files,
-      configDir: found.dir,
+      configDir,
+      inputs: inputs.values,
       backend: choice.name,
-      ...(choice.from ? { backendFrom: choice.from } : {}),
+      // Looked up only when an error points at the choice (positions cost a second parse).
+      get backendFrom() {
+        return choice.from;
+      },
       texts,
     },
     diags: dedupe(diags),
     texts,
   };
+}
+
+/** A sandbox made from a profile alone is named after it, unless the profile names the project. */
+function profileOnlyProject(p: ProfileRef): Layer {
+  const name = p.id.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "") || "sandbox";
+  return { kind: "schema-default", file: p.file, priority: OPTION_DEFAULT, value: { project: { name } } };
 }
 
 /** One diagnostic per place and summary (agent.toml's [project] name is checked by both schemas). */

@@ -92,3 +92,8 @@ export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
     return a.summary < b.summary ? -1 : a.summary > b.summary ? 1 : 0;
   });
 }
+
+/** The source line for a position, for carets under an error. */
+export function sourceLine(text: string, line: number): string | undefined {
+  return text.split(/\r?\n/)[line - 1];
+}

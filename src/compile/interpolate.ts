@@ -11,6 +11,8 @@ export interface InterpolationScope {
   /** Non-secret env, which may refer to itself (cycles are errors). */
   env: Record<string, string>;
   secretNames: ReadonlySet<string>;
+  /** Profile inputs given at create time (`--input NAME=VALUE`) or defaulted. */
+  inputs?: Readonly<Record<string, string>>;
 }
 
 export type InterpolationResult = { value: string } | { problem: string };
@@ -34,7 +36,7 @@ export function interpolate(text: string, scope: InterpolationScope, stack: stri
 }
 
 const BARE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const KNOWN = "Known: ${ports.NAME}, ${slot}, ${project.name}, ${instance.id}, ${paths.worktree}, ${paths.main}, ${paths.state}, ${env.NAME}, or a bare ${NAME} for a declared port or env variable; write $$ for a literal $";
+const KNOWN = "Known: ${ports.NAME}, ${slot}, ${project.name}, ${instance.id}, ${paths.worktree}, ${paths.main}, ${paths.state}, ${env.NAME}, ${inputs.NAME}, or a bare ${NAME} for a declared port or env variable; write $$ for a literal $";
 
 function lookup(expr: string, scope: InterpolationScope, stack: string[]): InterpolationResult {
   // kinfra passes `${API_PORT}` to compose for interpolation: accept a bare name for a
@@ -63,6 +65,11 @@ function lookup(expr: string, scope: InterpolationScope, stack: string[]): Inter
     case "paths":
       if (name === "worktree" || name === "main" || name === "state") return { value: scope.paths[name] };
       break;
+    case "inputs": {
+      const inputs = scope.inputs ?? {};
+      if (name in inputs) return { value: inputs[name]! };
+      return { problem: `unknown input \`${name}' in \${${expr}}; ${Object.keys(inputs).length ? `the profiles declare ${Object.keys(inputs).join(", ")}` : "no profile of this sandbox declares inputs"} (declare it under [inputs.${name || "NAME"}] in the profile)` };
+    }
     case "secrets":
       return { problem: `\${${expr}} refers to a secret; secret values are never interpolated into non-secret values. Read ${name || "it"} from the environment at run time instead` };
     case "env": {

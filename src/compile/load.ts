@@ -157,7 +157,4 @@ function indexPositions(ast: AST.TOMLProgram, keyPos: Map<string, SourcePos>, va
   }
 }
 
-/** The source line for a position, for carets in error output. */
-export function sourceLine(text: string, line: number): string | undefined {
-  return text.split(/\r?\n/)[line - 1];
-}
+export { sourceLine } from "./diagnostics.js";

@@ -105,11 +105,14 @@ function isTable(v: TomlValue | undefined): v is TomlTable {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-/** `{ default = v }` or `{ force = v }` moves a definition to another priority. */
-function unwrap(v: TomlValue): { value: TomlValue; priority?: number } {
+/**
+ * `{ default = v }` or `{ force = v }` moves a definition to another priority, unless the
+ * option's schema has a property of that name (a profile input's `default`).
+ */
+function unwrap(v: TomlValue, schema: JsonSchema | undefined): { value: TomlValue; priority?: number } {
   if (isTable(v)) {
     const keys = Object.keys(v);
-    if (keys.length === 1 && keys[0]! in WRAPPERS) return { value: v[keys[0]!]!, priority: WRAPPERS[keys[0]!] };
+    if (keys.length === 1 && keys[0]! in WRAPPERS && !(schema?.properties && keys[0]! in schema.properties)) return { value: v[keys[0]!]!, priority: WRAPPERS[keys[0]!] };
   }
   return { value: v };
 }
@@ -131,8 +134,9 @@ function collect(root: JsonSchema, layer: Layer, defs: Map<string, Collected>, k
         return pos && { file: layer.file, pos };
       });
     }
-    const { value, priority } = unwrap(v);
-    const kind = kindOf(root, schemaAt(root, path));
+    const at = schemaAt(root, path);
+    const { value, priority } = unwrap(v, at);
+    const kind = kindOf(root, at);
     if ((kind === "table" || kind === "map") && isTable(value) && priority === undefined) {
       for (const [key, x] of Object.entries(value)) visit([...path, key], x);
       return;

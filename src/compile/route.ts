@@ -56,10 +56,13 @@ const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
 
 /** The route of the most specific profile that declares one; undefined when none does. */
 export function routeOf(config: ResolvedConfig): Result<Route | undefined> {
-  const p = [...config.profiles].reverse().find((x) => x.route?.candidates?.length);
-  if (!p?.route?.candidates) return { value: undefined, diags: [] };
+  const p = [...config.profiles].reverse().find((x) => x.route !== undefined);
+  if (!p?.route) return { value: undefined, diags: [] };
   const diags: Diagnostic[] = [];
   const at = p.routeAt ?? { file: p.file, start: { line: 1, col: 1 } };
+  // A route with nothing to choose from is a mistake, never silently ignored.
+  if (!p.route.candidates?.length)
+    return { value: undefined, diags: [error("A route without candidates", { range: at, address: "route", detail: `Profile ${p.id} has a [route] but no candidates to choose from. Add [[route.candidates]] with placement = "local" or "ssh://user@host", or remove the route.` })] };
   const strategy: Strategy = p.route.strategy ?? "explicit";
   const candidates: Candidate[] = [];
   p.route.candidates.forEach((raw, i) => {

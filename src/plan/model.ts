@@ -66,6 +66,8 @@ export interface PlanProfile {
   version: string;
   hash: string;
   file: string;
+  /** The version the running sandbox was built from, when it is older than `version` (display only). */
+  built_from?: string;
 }
 
 export interface PlanUrl {

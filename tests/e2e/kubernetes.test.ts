@@ -249,7 +249,7 @@ test("placement mistakes are located errors, never a local run: another backend,
   const cases: { files: Record<string, string>; message: string; at: string }[] = [
     {
       files: { "infra.toml": `profile = "cluster"\n[project]\nname = "p"\n[sandbox]\nbackend = "compose"\n`, "profiles/cluster.toml": `id = "cluster"\nversion = 1\nplacement = "k8s://kind-sbx"\n`, "docker-compose.yml": COMPOSE },
-      message: "Backend `compose' cannot run at k8s://kind-sbx",
+      message: "Placement k8s:// does not fit the compose backend",
       at: "profiles/cluster.toml:3:",
     },
     {

@@ -92,6 +92,11 @@ const ARGS: Record<string, string[]> = {
   worktree: ["worktree", "list"],
   stop: ["stop"],
   start: ["start"],
+  expire: ["expire"],
+  recreate: ["recreate", "--auto-approve"],
+  reachability: ["reachability"],
+  profiles: ["profiles", "list"],
+  serve: ["serve"],
 };
 
 test("the README and --help name the same commands, and every command has help (--json flags included)", async () => {
@@ -142,6 +147,10 @@ test("the README tour on the quickstart: every command, also piped into head, no
     ["logs"],
     ["logs", "api"],
     ["extend-ttl", "2h"],
+    ["reachability"],
+    ["reachability", "--json"],
+    ["expire"],
+    ["profiles", "list"],
     ["explain", "sandbox.ports.API_PORT"],
     ["plan", "--detailed-exitcode"],
     ["apply", "--auto-approve"],

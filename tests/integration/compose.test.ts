@@ -44,7 +44,6 @@ function owned(project: string, kind: "ps" | "volume" | "network"): string[] {
 
 if (HAVE_DOCKER) {
   test("compose sandboxes in two worktrees run side by side; env and secrets reach the container; destroy is exact", async () => {
-    // Unique per run: the same suite may run from other checkouts against this engine at once.
     const repo = makeRepo(project(`cmp${process.pid}`, await freePortBase(3)));
     const wt = addWorktree(repo, "other");
     const home = newHome();

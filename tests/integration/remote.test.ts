@@ -155,7 +155,7 @@ if (!noSshd && HAVE_DOCKER) {
   });
 }
 
-test("the process backend cannot be placed on another host: a located error at plan time", async () => {
+test("the process backend cannot be placed on another host: a located error at plan time and in validate", async () => {
   const repo = makeRepo({
     "infra.toml": `profile = "far"\n\n[project]\nname = "proc"\n\n[sandbox]\nbackend = "process"\n\n[sandbox.ports]\nAPI_PORT = ${await freePortBase(2)}\n\n[services.api]\ncommand = "true"\nport = "API_PORT"\n`,
     "profiles/far.toml": 'id = "far"\nversion = 1\nplacement = "ssh://dev@build-box:2222"\n',
@@ -164,8 +164,8 @@ test("the process backend cannot be placed on another host: a located error at p
   for (const cmd of [["plan"], ["validate"]]) {
     const r = await sbx(cmd, { cwd: repo, home });
     assert.is(r.code, 1, r.stdout);
-    assert.match(r.stderr, "profiles/far.toml:3:13: error: Backend `process' cannot run at ssh://dev@build-box:2222");
-    assert.match(r.stderr, "only on this machine");
+    assert.match(r.stderr, "profiles/far.toml:3:13: error: Placement ssh:// does not fit the process backend");
+    assert.match(r.stderr, 'Set backend = "compose"');
   }
   assert.equal(walk(home).filter((f) => !f.endsWith("home-id")), []);
 });

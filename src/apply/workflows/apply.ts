@@ -1,7 +1,9 @@
 // The apply workflow: lock, plan (or check a saved plan), confirm, claim the slot,
 // converge, commit state, record events. The CLI only parses arguments and prints.
 
-import { error, hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { error, hasErrors, warning, type Diagnostic } from "../../compile/diagnostics.js";
 import { slotPortSpecs } from "../../compile/backends/index.js";
 import { slotRange, slotRequestProblem, usableSlots } from "../../compile/ports.js";
 import { KINDS } from "../../kinds/index.js";
@@ -13,7 +15,8 @@ import { appendEvent } from "../events.js";
 import { claimSlot, NoSlotError, setClaimStatus } from "../registry.js";
 import { registryHost } from "../placement.js";
 import { DEFAULT_REMOTE_ROOT, formatPlacement } from "../../compile/placement.js";
-import { StateError } from "../state.js";
+import { buildReachability, publishReachability, readReachability, WORKTREE_FILE, type Reachability } from "../reachability.js";
+import { StateError, type InstanceMeta, type InstanceState } from "../state.js";
 import { claimOf, type Project } from "../project.js";
 import { engineDiagnostics, lockInstance, type Interaction } from "./common.js";
 import { isStopped } from "./lifecycle.js";
@@ -80,7 +83,20 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   } else req.show(plan);
   if (planErrors(plan).length) return { diags: planErrors(plan), plan, texts: made.texts };
   if (!hasChanges(plan)) {
-    if (plan.slot.status === "held") await setClaimStatus(home, p.id, isStopped(state) ? "stopped" : "running", p.opts, registryHost(p.placed.placement));
+    if (plan.slot.status === "held") {
+      await setClaimStatus(home, p.id, isStopped(state) ? "stopped" : "running", p.opts, registryHost(p.placed.placement));
+      // Nothing to converge, but what the sandbox was built from (profile versions) and
+      // how to reach it may still need writing down.
+      const meta = metaOf(p, plan);
+      if (JSON.stringify(state.instance) !== JSON.stringify(meta)) {
+        p.store.init();
+        p.store.append({ op: "meta", instance: meta });
+        state.instance = meta;
+        p.store.commit(state);
+      }
+      const published = await publish(p, state, plan, false);
+      return { diags: published.diags, plan };
+    }
     return { diags: [], plan };
   }
   // The host must be able to do it before anything changes (no slot claim, no state, no file).
@@ -112,10 +128,8 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
     }
     p.opts.log(`Claimed slot ${claimed.claim.slot}.`);
   }
-  appendEvent(home, { event: "apply-started", instance: p.id, slot: plan.slot.number });
-  const remote = p.placed.placement?.kind === "ssh" ? { placement: formatPlacement(p.placed.placement), remote_root: p.placed.remoteRoot ?? DEFAULT_REMOTE_ROOT } : {};
-  const route = plan.placement?.route?.candidates.length ? { route: `${plan.placement.route.strategy}: ${plan.placement.route.chosen}, ${plan.placement.route.reason}` } : {};
-  const meta = { id: p.id, project: p.project, worktree: p.paths.worktree, main: p.paths.main, backend: plan.instance.backend, slot: plan.slot.number, profiles: plan.profiles.map((x) => ({ id: x.id, version: x.version, hash: x.hash })), ...remote, ...route };
+  appendEvent(home, { event: "apply-started", instance: p.id, project: p.project, worktree: p.paths.worktree, slot: plan.slot.number });
+  const meta = metaOf(p, plan);
   let result: EngineResult;
   try {
     p.store.append({ op: "meta", instance: meta });
@@ -126,14 +140,51 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   } catch (e) {
     if (!(e instanceof StateError)) throw e;
     appendEvent(home, { event: "apply-failed", instance: p.id, failures: ["state"] });
-    await setClaimStatus(home, p.id, "incomplete", p.opts);
+    await setClaimStatus(home, p.id, "incomplete", p.opts, registryHost(p.placed.placement));
     return { diags: [error("State was lost during apply", { code: "state", detail: e.message })], plan };
   }
   const diags = engineDiagnostics(result, p.paths.worktree);
   const failed = diags.some((d) => d.severity === "error");
-  appendEvent(home, { event: failed ? "apply-failed" : "apply-complete", instance: p.id, slot: plan.slot.number, failures: result.failures.map((f) => f.address) });
+  appendEvent(home, { event: failed ? "apply-failed" : "apply-complete", instance: p.id, project: p.project, worktree: p.paths.worktree, slot: plan.slot.number, failures: result.failures.map((f) => f.address) });
   // The claim says how the last apply ended: never left "provisioning" after a failure or Ctrl-C.
   await setClaimStatus(home, p.id, failed ? "incomplete" : isStopped(state) ? "stopped" : "running", p.opts, registryHost(p.placed.placement));
-  if (!failed && plan.resource_changes.some((c) => c.type === "health" && c.action !== "delete")) appendEvent(home, { event: "ready", instance: p.id, slot: plan.slot.number });
+  if (!failed) {
+    // Ready: every process answered its probe and the health gate (if any) passed.
+    const { doc, diags: published } = await publish(p, state, plan, true);
+    diags.push(...published);
+    appendEvent(home, { event: "ready", instance: p.id, project: p.project, worktree: p.paths.worktree, slot: plan.slot.number, urls: doc.urls, ports: doc.ports, expires_at: doc.expires_at });
+  }
   return { diags, plan, result };
+}
+
+/** What state records about the instance: where it is, its slot, what it was built from. */
+function metaOf(p: Project, plan: Plan): InstanceMeta {
+  return {
+    id: p.id,
+    project: p.project,
+    worktree: p.paths.worktree,
+    main: p.paths.main,
+    backend: plan.instance.backend,
+    slot: plan.slot.number,
+    profiles: plan.profiles.map((x) => ({ id: x.id, version: x.version, hash: x.hash })),
+    ...(p.origin ? { origin: p.origin } : {}),
+    // Where it runs when not here: destroy reaches it from state alone.
+    ...(p.placed.placement?.kind === "ssh" ? { placement: formatPlacement(p.placed.placement), remote_root: p.placed.remoteRoot ?? DEFAULT_REMOTE_ROOT } : {}),
+    ...(plan.placement?.route?.candidates.length ? { route: `${plan.placement.route.strategy}: ${plan.placement.route.chosen}, ${plan.placement.route.reason}` } : {}),
+  };
+}
+
+/** Where the sandbox runs: where it was placed (recorded, configured, or chosen by a route). */
+export function placementOf(p: Project): string {
+  return p.placed.placement ? formatPlacement(p.placed.placement) : "local";
+}
+
+/** Write the reachability document (only when something in it changed, unless `always`). */
+async function publish(p: Project, state: InstanceState, plan: Plan, always: boolean): Promise<{ doc: Reachability; diags: Diagnostic[] }> {
+  const doc = buildReachability({ inst: p, state, claim: claimOf(p.opts.home, p.id), urls: plan.outputs.urls, placement: placementOf(p) });
+  const old = readReachability(p, claimOf(p.opts.home, p.id));
+  const same = old && JSON.stringify({ ...old, updated_at: "", time_left: null }) === JSON.stringify({ ...doc, updated_at: "", time_left: null });
+  if (!always && same && fs.existsSync(path.join(p.paths.worktree, WORKTREE_FILE))) return { doc, diags: [] };
+  const { problem } = await publishReachability(p, doc);
+  return { doc, diags: problem ? [warning("Reachability file not written", { detail: problem })] : [] };
 }

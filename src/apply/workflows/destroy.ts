@@ -4,15 +4,16 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { hasErrors, type Diagnostic } from "../../compile/diagnostics.js";
+import { hasErrors, warning, type Diagnostic } from "../../compile/diagnostics.js";
 import { KINDS } from "../../kinds/index.js";
-import { hasChanges, type Plan } from "../../plan/model.js";
+import { hasChanges, summarise, type Plan } from "../../plan/model.js";
 import { targetPlan } from "../../plan/target.js";
 import { runEngine, type EngineResult } from "../engine.js";
 import { appendEvent, type EventName } from "../events.js";
 import { hostPaths } from "../host.js";
 import { claimOf, instanceFor, type Instance, type RunOptions } from "../project.js";
 import { allRegistries, releaseSlot } from "../registry.js";
+import { withdrawReachability } from "../reachability.js";
 import { StateStore } from "../state.js";
 import { engineDiagnostics, lockInstance, type Interaction } from "./common.js";
 import { planDestroy } from "./plan.js";
@@ -24,6 +25,13 @@ export interface DestroyRequest extends Interaction {
   event?: EventName;
   /** `--target ADDR`: only these resources and what depends on them; the slot and state dir stay. */
   targets?: string[];
+  /**
+   * Checked under the instance lock before anything happens: a reason not to destroy after
+   * all (expire: the TTL was extended meanwhile). The outcome then says `skipped`.
+   */
+  stillWanted?: (inst: Instance) => string | undefined;
+  /** Recreate: destroy everything but the slot claim, which this instance keeps (state stays). */
+  keepSlot?: boolean;
 }
 
 export interface DestroyOutcome {
@@ -32,11 +40,13 @@ export interface DestroyOutcome {
   result?: EngineResult;
   cancelled?: boolean;
   released?: number;
+  /** Why nothing was done (stillWanted said no). */
+  skipped?: string;
 }
 
 /** Remove the state dir, keeping backups of originals a kept file still needs. */
-function removeStateDir(inst: Instance, result: EngineResult | undefined): void {
-  const keepBackups = result?.kept.some((k) => k.includes("restore the original")) ?? false;
+function removeStateDir(inst: Instance, result: EngineResult | undefined, kept?: string): void {
+  const keepBackups = [...(result?.kept ?? []), kept ?? ""].some((k) => k.includes("restore the original"));
   if (!fs.existsSync(inst.stateDir)) return;
   if (!keepBackups) {
     fs.rmSync(inst.stateDir, { recursive: true, force: true });
@@ -49,16 +59,20 @@ export async function destroyInstance(inst: Instance, req: DestroyRequest): Prom
   const lock = await lockInstance(inst, req.lockTimeoutMs);
   if ("diags" in lock) return lock;
   try {
+    const skipped = req.stillWanted?.(inst);
+    if (skipped) return { diags: [], skipped };
     const made = await planDestroy(inst);
     if (!("plan" in made)) return { diags: made.diags };
     const { state } = made;
-    const targeted = targetPlan(made.plan, req.targets ?? []);
+    const targeted = targetPlan(req.keepSlot ? withoutSlot(made.plan) : made.plan, req.targets ?? []);
     if (hasErrors(targeted.diags)) return { diags: targeted.diags };
     const plan = { ...targeted.plan, diagnostics: [...targeted.plan.diagnostics, ...targeted.diags] };
+    if (req.keepSlot && !hasChanges(plan)) return { diags: [], plan };
     req.show(plan);
     if (!hasChanges(plan) && plan.slot.status === "none") {
-      removeStateDir(inst, undefined);
-      return { diags: [], plan };
+      const kept = await withdrawReachability(inst);
+      removeStateDir(inst, undefined, kept);
+      return { diags: kept ? [warning("Kept", { detail: kept })] : [], plan };
     }
     if (!(await req.approve(plan, "\nDo you really want to destroy all resources of this sandbox?"))) return { diags: [], plan, cancelled: true };
     let result: EngineResult | undefined;
@@ -66,19 +80,30 @@ export async function destroyInstance(inst: Instance, req: DestroyRequest): Prom
       inst.store.init();
       result = await runEngine({ changes: plan.resource_changes, store: inst.store, state, ctx: inst.ctx, kinds: KINDS, parallelism: req.parallelism, stopRequested: req.stopRequested });
       const diags = engineDiagnostics(result, inst.paths.worktree);
-      if (result.failures.length || result.interrupted || req.targets?.length) {
+      if (result.failures.length || result.interrupted || req.targets?.length || req.keepSlot) {
         inst.store.commit(state);
+        const clean = !result.failures.length && !result.interrupted;
+        if (req.keepSlot && clean) appendEvent(inst.opts.home, { event: "destroyed", instance: inst.id, project: inst.project, worktree: inst.paths.worktree, slot: plan.slot.number, slot_kept: true });
         return { diags: [...targeted.diags, ...diags], plan, result };
       }
     }
+    const kept = await withdrawReachability(inst);
     const released = await releaseSlot(inst.opts.home, inst.id, inst.opts, claimOf(inst.opts.home, inst.id)?.host);
     const slot = released?.slot ?? (plan.slot.status === "held" ? plan.slot.number : undefined);
-    removeStateDir(inst, result);
-    appendEvent(inst.opts.home, { event: req.event ?? "destroyed", instance: inst.id, slot: slot ?? null });
-    return { diags: result ? engineDiagnostics(result, inst.paths.worktree) : [], plan, result, released: slot };
+    removeStateDir(inst, result, kept);
+    appendEvent(inst.opts.home, { event: req.event ?? "destroyed", instance: inst.id, project: inst.project, worktree: inst.paths.worktree, slot: slot ?? null });
+    const diags = result ? engineDiagnostics(result, inst.paths.worktree) : [];
+    if (kept) diags.push(warning("Kept", { detail: kept }));
+    return { diags, plan, result, released: slot };
   } finally {
     lock.release();
   }
+}
+
+/** The destroy plan without the slot claim (recreate keeps it). */
+function withoutSlot(plan: Plan): Plan {
+  const changes = plan.resource_changes.filter((c) => c.type !== "slot");
+  return { ...plan, resource_changes: changes, summary: summarise(changes) };
 }
 
 export interface Collected {

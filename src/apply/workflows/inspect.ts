@@ -1,11 +1,13 @@
 // Read-mostly workflows over host state: status, list, env, logs, extend-ttl.
 
-import { error, type Diagnostic } from "../../compile/diagnostics.js";
+import { error, warning, type Diagnostic } from "../../compile/diagnostics.js";
 import { parseDuration, timeLeft } from "../../compile/duration.js";
 import { hasLogs, hasStatus, type ResourceStatus } from "../../kinds/driver.js";
 import { KINDS } from "../../kinds/index.js";
 import { claimOf, desiredGraph, type Instance, type Project } from "../project.js";
+import { buildReachability, readReachability, updateExpiry, type Reachability } from "../reachability.js";
 import { setExpiry, type SlotClaim } from "../registry.js";
+import { lockInstance } from "./common.js";
 import { knownInstances } from "./destroy.js";
 import { loadState } from "./plan.js";
 
@@ -18,6 +20,8 @@ export interface StatusReport {
   route?: string;
   slot: (SlotClaim & { time_left: string | null }) | null;
   resources: (ResourceStatus & { address: string; type: string })[];
+  /** How to reach it (also in .sbx/sandbox.json): URLs, ports, env names, placement, TTL. */
+  reachability: (Reachability & { time_left: string | null }) | null;
 }
 
 export async function statusOf(inst: Instance): Promise<{ report?: StatusReport; diags: Diagnostic[] }> {
@@ -39,6 +43,13 @@ export async function statusOf(inst: Instance): Promise<{ report?: StatusReport;
         return { address: r.address, type: r.type, ...s };
       }),
   );
+  let reach = readReachability(inst, claim);
+  if (!reach && claim) {
+    // Applied by an sbx from before the reachability file: rebuild what state knows.
+    const urls = resources.flatMap((r) => (r.urls ?? []).map((url) => ({ name: r.address, url })));
+    const doc = buildReachability({ inst, state, claim, urls, placement: "local" });
+    reach = { ...doc, time_left: doc.expires_at ? timeLeft(doc.expires_at) : null };
+  }
   return {
     report: {
       instance: inst.id,
@@ -48,6 +59,7 @@ export async function statusOf(inst: Instance): Promise<{ report?: StatusReport;
       ...(state.instance.route ? { route: state.instance.route } : {}),
       slot: claim ? { ...claim, time_left: claim.expires_at ? timeLeft(claim.expires_at) : null } : null,
       resources,
+      reachability: reach ?? null,
     },
     diags: [],
   };
@@ -113,11 +125,23 @@ export async function* logsOf(inst: Instance, opts: { service?: string; tail: nu
   return undefined;
 }
 
-export async function extendTtl(inst: Instance, duration: string): Promise<{ expiresAt?: string; diags: Diagnostic[] }> {
+/**
+ * Set the expiry to now + duration (as E2B's setTimeout does: from now, not added to what
+ * is left). Under the instance lock, so a concurrent `sbx expire --apply` either sees the
+ * new expiry or has already destroyed the sandbox, never half of each.
+ */
+export async function extendTtl(inst: Instance, duration: string, opts: { lockTimeoutMs?: number } = {}): Promise<{ expiresAt?: string; diags: Diagnostic[] }> {
   const ms = parseDuration(duration);
   if (ms === undefined) return { diags: [error(`Invalid duration \`${duration}'`, { code: "usage", detail: "Use a number and a unit: 30m, 8h, 2d." })] };
-  const claim = claimOf(inst.opts.home, inst.id);
-  if (!claim) return { diags: [error(`No sandbox for ${inst.paths.worktree}`, { code: "usage", detail: "Run `sbx apply` first." })] };
-  const at = await setExpiry(inst.opts.home, inst.id, new Date(Date.now() + ms).toISOString(), inst.opts, claim.host);
-  return { expiresAt: at ?? undefined, diags: [] };
+  const lock = await lockInstance(inst, opts.lockTimeoutMs ?? 0);
+  if ("diags" in lock) return lock;
+  try {
+    const claim = claimOf(inst.opts.home, inst.id);
+    if (!claim) return { diags: [error(`No sandbox for ${inst.paths.worktree}`, { code: "usage", detail: "Run `sbx apply` first." })] };
+    const at = await setExpiry(inst.opts.home, inst.id, new Date(Date.now() + ms).toISOString(), inst.opts, claim.host);
+    const { problem } = await updateExpiry(inst, at);
+    return { expiresAt: at ?? undefined, diags: problem ? [warning("Reachability file not written", { detail: problem })] : [] };
+  } finally {
+    lock.release();
+  }
 }

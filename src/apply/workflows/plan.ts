@@ -190,12 +190,19 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
     if (extra && c.action !== "no-op") c.reasons.push(...extra);
     if (state.pending?.[c.address] && !state.resources[c.address]) c.reasons.push("an interrupted run began creating it");
   }
-  const profiles = p.config.profiles.map((x) => ({ id: x.id, version: x.version, hash: x.hash, file: x.file }));
-  // A changed profile version is worth a reason on every resource it shapes.
-  for (const x of profiles) {
+  // A changed profile version is flagged in the heading, and is worth a reason on every resource it shapes.
+  const profiles = p.config.profiles.map((x) => {
     const old = state.instance.profiles?.find((o) => o.id === x.id);
-    if (old && old.version !== x.version) for (const c of changes) if (c.action !== "no-op") c.reasons.push(`profile ${x.id}@${old.version} → ${x.id}@${x.version}`);
-  }
+    const built = old && old.version !== x.version ? { built_from: old.version } : {};
+    return { id: x.id, version: x.version, hash: x.hash, file: x.file, ...built };
+  });
+  for (const x of profiles) if (x.built_from !== undefined) for (const c of changes) if (c.action !== "no-op") c.reasons.push(`profile ${x.id}@${x.built_from} → ${x.id}@${x.version}`);
+  if (claim?.expires_at && Date.parse(claim.expires_at) <= Date.now())
+    diags.push(
+      warning("This sandbox has expired", {
+        detail: `Its TTL ran out at ${claim.expires_at}; \`sbx expire --apply' will destroy it. To keep it, run \`sbx extend-ttl 2h' (or apply a new sandbox.ttl).`,
+      }),
+    );
   const plan = basePlan(p, state, "apply");
   // The kubernetes backend keeps its fingerprints on the Secret object (no local secrets file).
   const secrets = desired.find((r) => r.type === "secrets" || r.type === "k8s.secret");

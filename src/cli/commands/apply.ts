@@ -3,11 +3,11 @@
 import { applyProject } from "../../apply/index.js";
 import { error, hasErrors } from "../../compile/diagnostics.js";
 import { hasChanges, type Plan } from "../../plan/model.js";
-import { approver, countFlag, durationFlag, interruptible, project, runOptions, type GlobalOptions, type LockFlags } from "../common.js";
+import { approver, checkHostConfig, countFlag, durationFlag, interruptible, project, runOptions, withProfile, type GlobalOptions, type LockFlags, type ProfileFlags } from "../common.js";
 import { err, Exit, finish, out, styleFor } from "../output.js";
 import { printPlan, readPlan } from "./plan.js";
 
-export interface ApplyFlags extends LockFlags {
+export interface ApplyFlags extends LockFlags, ProfileFlags {
   autoApprove?: boolean;
   parallelism?: string;
   refreshSecrets?: boolean;
@@ -53,7 +53,8 @@ export function printUrls(plan: Plan): void {
 
 export async function applyCommand(g: GlobalOptions, planFile: string | undefined, flags: ApplyFlags): Promise<void> {
   const saved = planFile ? readPlan(planFile) : undefined;
-  const p = project(runOptions({ ...g, set: setsFor(g, saved) }, "sbx apply", convergeOptions(flags)));
+  checkHostConfig();
+  const p = project(withProfile(runOptions({ ...g, set: setsFor(g, saved) }, "sbx apply", convergeOptions(flags)), flags));
   const slot = flags.slot === undefined ? undefined : /^\d+$/.test(flags.slot) ? Number(flags.slot) : NaN;
   if (Number.isNaN(slot)) finish([error(`Invalid --slot \`${flags.slot}'`, { code: "usage", detail: "A slot is a whole number, e.g. --slot 2 (0 means the standard ports)." })]);
   const ctrlC = interruptible();

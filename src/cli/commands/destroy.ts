@@ -3,7 +3,7 @@
 
 import { destroyInstance } from "../../apply/index.js";
 import { hasErrors } from "../../compile/diagnostics.js";
-import { approver, countFlag, durationFlag, instance, interruptible, runOptions, type GlobalOptions, type LockFlags } from "../common.js";
+import { approver, checkHostConfig, countFlag, durationFlag, instance, interruptible, runOptions, type GlobalOptions, type LockFlags } from "../common.js";
 import { err, Exit, finish, out, styleFor } from "../output.js";
 import { printPlan } from "./plan.js";
 
@@ -17,6 +17,7 @@ export interface DestroyFlags extends LockFlags {
 }
 
 export async function destroyCommand(g: GlobalOptions, flags: DestroyFlags): Promise<void> {
+  checkHostConfig();
   const opts = runOptions(g, "sbx destroy", { force: !!flags.force });
   const { inst, problems } = instance(opts);
   if (!inst) {

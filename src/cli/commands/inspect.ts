@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import { collect, envOf, extendTtl, listInstances, logsOf, shellExports, statusOf } from "../../apply/index.js";
 import { error } from "../../compile/diagnostics.js";
-import { countFlag, home, instance, project, runOptions, type GlobalOptions } from "../common.js";
+import { checkHostConfig, countFlag, durationFlag, home, instance, project, runOptions, type GlobalOptions, type LockFlags } from "../common.js";
 import { finish, out, stdoutClosed, styleFor } from "../output.js";
 import { printPlan } from "./plan.js";
 
@@ -73,6 +73,7 @@ export async function logsCommand(g: GlobalOptions, service: string | undefined,
 }
 
 export async function gcCommand(g: GlobalOptions, flags: { json?: boolean }): Promise<void> {
+  checkHostConfig();
   const opts = runOptions(g, "sbx gc");
   const done = await collect(opts, (i) => !i.worktree || !fs.existsSync(i.worktree), {
     show: (plan) => (flags.json ? undefined : printPlan(plan, {})),
@@ -90,10 +91,11 @@ export async function gcCommand(g: GlobalOptions, flags: { json?: boolean }): Pr
   finish(done.flatMap((c) => c.outcome.diags));
 }
 
-export async function extendTtlCommand(g: GlobalOptions, duration: string): Promise<void> {
+export async function extendTtlCommand(g: GlobalOptions, duration: string, flags: LockFlags = {}): Promise<void> {
   const { inst, problems } = instance(runOptions(g, "sbx extend-ttl"));
   if (!inst) return finish(problems.diags.length ? problems.diags : [error("No sandbox here", { code: "usage", detail: "Run `sbx apply` first." })], problems.texts);
-  const r = await extendTtl(inst, duration);
+  const r = await extendTtl(inst, duration, { lockTimeoutMs: durationFlag("--lock-timeout", flags.lockTimeout, 0) });
   if (!r.expiresAt) return finish(r.diags);
   out(`Sandbox ${inst.id} now expires at ${r.expiresAt}.`);
+  finish(r.diags);
 }

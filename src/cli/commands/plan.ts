@@ -7,10 +7,10 @@ import { hasChanges, planErrors, type Plan } from "../../plan/model.js";
 import { parsePlanFile, serializePlan } from "../../plan/planfile.js";
 import { renderPlanMarkdown } from "../../plan/render/markdown.js";
 import { renderPlanConcise, renderPlanText } from "../../plan/render/text.js";
-import { durationFlag, instance, runOptions, type GlobalOptions, type LockFlags } from "../common.js";
+import { durationFlag, instance, runOptions, withProfile, type GlobalOptions, type LockFlags, type ProfileFlags } from "../common.js";
 import { Exit, finish, out, styleFor } from "../output.js";
 
-export interface PlanFlags extends LockFlags {
+export interface PlanFlags extends LockFlags, ProfileFlags {
   json?: boolean;
   markdown?: boolean;
   out?: string;
@@ -39,7 +39,7 @@ export function printPlan(plan: Plan, flags: ShowFlags): void {
 }
 
 export async function planCommand(g: GlobalOptions, flags: PlanFlags): Promise<void> {
-  const opts = runOptions(g, "sbx plan", { refreshSecrets: flags.refreshSecrets });
+  const opts = withProfile(runOptions(g, "sbx plan", { refreshSecrets: flags.refreshSecrets }), flags);
   const { inst, project, problems } = instance(opts);
   if (!project && !(flags.destroy && inst)) return finish(problems.diags, problems.texts);
   const made = await planLocked(inst!, project, flags.destroy ? "destroy" : "apply", { lockTimeoutMs: durationFlag("--lock-timeout", flags.lockTimeout, 0), targets: flags.target });
@@ -49,7 +49,7 @@ export async function planCommand(g: GlobalOptions, flags: PlanFlags): Promise<v
   if (flags.out) {
     fs.writeFileSync(flags.out, serializePlan(plan), { mode: 0o600 });
     const chdir = g.dir !== undefined ? `-C ${JSON.stringify(g.dir)} ` : "";
-    if (!flags.json && !flags.markdown) out(`\nSaved the plan to: ${flags.out}\n\nTo perform exactly these actions, run the following command to apply:\n    sbx ${chdir}apply ${JSON.stringify(flags.out)}`);
+    if (!flags.json && !flags.markdown) out(`\nSaved the plan to: ${flags.out}\n\nTo perform exactly these actions, run the following command to apply:\n    sbx ${chdir}apply ${profileFlagsOf(flags)}${JSON.stringify(flags.out)}`);
   }
   finish(plan.diagnostics, made.texts);
   if (flags.detailedExitcode && hasChanges(plan)) throw new Exit(2);
@@ -72,4 +72,10 @@ export function showCommand(file: string, flags: ShowFlags): void {
   const plan = readPlan(file);
   printPlan(plan, flags);
   finish(planErrors(plan));
+}
+
+/** The --profile and --input flags a saved plan must be applied with (quoted for a shell). */
+function profileFlagsOf(flags: ProfileFlags): string {
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return [...(flags.profile ? ["--profile", flags.profile] : []), ...(flags.input ?? []).flatMap((i) => ["--input", i])].map((s) => `${q(s)} `).join("");
 }

@@ -27,11 +27,13 @@ export interface BuildInput {
   ports: Record<string, number>;
   /** Every secret reference: profile setup.secret_refs under [sandbox.secrets]. */
   secretRefs: Record<string, string>;
+  /** Profile inputs for `${inputs.NAME}`. */
+  inputs: Record<string, string>;
   file: string;
 }
 
 export function buildInput(config: ResolvedConfig, ctx: BuildContext, ports: Record<string, number>): BuildInput {
-  return { infra: config.infra, merged: config.infraMerged, ctx, ports, secretRefs: config.secretRefs, file: config.files.find((f) => f.role === "infra")?.file ?? "infra.toml" };
+  return { infra: config.infra, merged: config.infraMerged, ctx, ports, secretRefs: config.secretRefs, inputs: config.inputs, file: config.files.find((f) => f.role === "infra")?.file ?? "infra.toml" };
 }
 
 /** Locate an option for an error message. */
@@ -55,6 +57,7 @@ export function scopeFor(input: BuildInput): InterpolationScope {
     paths: input.ctx.roots,
     env,
     secretNames: new Set(Object.keys(input.secretRefs)),
+    inputs: input.inputs,
   };
 }
 

@@ -13,7 +13,8 @@ import { processBackend } from "./process.js";
 import { swarmBackend } from "./swarm.js";
 import type { Backend, BuildContext, BuildResult } from "./types.js";
 import { where } from "./common.js";
-import { configuredPlacement, formatPlacement, type Placement, type PlacementKind } from "../placement.js";
+import { profilePlacement } from "./placement.js";
+import { configuredPlacement, formatPlacement, parsePlacement, type Placement, type PlacementKind } from "../placement.js";
 import { routeOf } from "../route.js";
 
 const BACKENDS = new Map<string, Backend>();
@@ -52,6 +53,29 @@ export function placementOf(config: ResolvedConfig): Placement | undefined {
   return c.kind === "local" ? undefined : c;
 }
 
+/** A profile's placement that the backend does not honour is an error at its line, never a silent local run. */
+function placementProblems(config: ResolvedConfig, backend: Backend): Diagnostic[] {
+  const diags: Diagnostic[] = [];
+  const honoured = (b: Backend): readonly PlacementKind[] => b.placements ?? ["local"];
+  for (const p of config.profiles) {
+    if (!p.placement) continue;
+    const parsed = parsePlacement(p.placement, p.placementAt).value;
+    if (!parsed || honoured(backend).includes(parsed.kind)) continue;
+    const scheme = parsed.kind === "local" ? "local" : `${parsed.kind}://`;
+    const fits = [...BACKENDS.values()].filter((b) => honoured(b).includes(parsed.kind)).map((b) => b.name);
+    diags.push(
+      error(fits.length ? `Placement ${scheme} does not fit the ${backend.name} backend` : `Placement ${scheme} is not supported by this sbx yet`, {
+        ...(p.placementAt ? { range: p.placementAt } : {}),
+        address: "placement",
+        detail: fits.length
+          ? `Profile ${p.id} places the sandbox at \`${p.placement}', which only the ${fits.join(", ")} backend${fits.length > 1 ? "s" : ""} can reach. Set backend = "${fits[0]}", or remove \`placement' to run here.`
+          : `Profile ${p.id} places the sandbox at \`${p.placement}', but this sbx runs ${backend.name} sandboxes on this machine only. Remove \`placement' (or set it to "local") to run here; sbx will not run it locally in its place.`,
+      }),
+    );
+  }
+  return diags;
+}
+
 export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResult {
   const diags: Diagnostic[] = [];
   const ports = portsForSlot(slotPortSpecs(config), ctx.slot);
@@ -72,13 +96,17 @@ export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResu
     return { resources: [], diags, urls: [], env: {}, texts: new Map() };
   }
   // A placement the backend cannot run at is an error, never a silent run on this machine.
+  diags.push(...profilePlacement(config).diags, ...placementProblems(config, backend), ...routeOf(config).diags);
+  // A placement set elsewhere than a profile (infra.toml, --set) or chosen by a route: the same rule.
   const configured = configuredPlacement(config.infraMerged);
-  diags.push(...configured.diags, ...routeOf(config).diags);
   const placement = ctx.placement ?? configured.value.placement;
-  if (placement.kind !== "local" && !(backend.placements ?? ["local"]).includes(placement.kind))
+  const profiled = config.profiles.some((p) => p.placement !== undefined);
+  if (!profiled) diags.push(...configured.diags);
+  const fromProfile = profiled && formatPlacement(configured.value.placement) === formatPlacement(placement);
+  if (!fromProfile && placement.kind !== "local" && !(backend.placements ?? ["local"]).includes(placement.kind))
     diags.push(
       error(`Backend \`${name}' cannot run at ${formatPlacement(placement)}`, {
-        code: "placement",
+        address: "placement",
         ...(configured.value.at && formatPlacement(configured.value.placement) === formatPlacement(placement) ? { range: configured.value.at } : {}),
         detail: `The ${name} backend runs ${backend.placements ? `only at ${backend.placements.join(", ")}` : "only on this machine"}. ${placement.kind === "k8s" ? 'Use backend = "kubernetes" (or leave backend unset)' : 'Choose a backend that runs there (backend = "compose" runs on another host\'s Docker engine over ssh)'}, or remove the placement.`,
       }),

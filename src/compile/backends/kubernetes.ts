@@ -42,6 +42,7 @@ export function kubeTargetOf(config: ResolvedConfig): { target?: KubeTarget; dia
     ...(pp.at ? { placementAt: pp.at } : {}),
     ...(k.context !== undefined ? { context: k.context, contextAt: agentAt(config, ["backend", "kubernetes", "context"]) } : {}),
     ...(k.namespace !== undefined ? { namespace: k.namespace, namespaceAt: agentAt(config, ["backend", "kubernetes", "namespace"]) } : {}),
+    ...(config.backendFrom ? { chosenAt: config.backendFrom } : {}),
   });
   // pp.diags (an unparsable placement) are buildGraph's to report, for every backend.
   return { ...(r.value ? { target: r.value } : {}), diags: r.diags };

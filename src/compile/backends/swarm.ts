@@ -26,7 +26,7 @@ type Obj = Record<string, unknown>;
 
 export const swarmBackend: Backend = {
   name: "swarm",
-  // The local engine's swarm (swarm://); a manager over ssh is refused where the placement is parsed.
+  // swarm:// is this engine's swarm; swarm://host is refused below (a remote manager).
   placements: ["local", "swarm"],
   build(config, ctx, ports) {
     const input = buildInput(config, ctx, ports);

@@ -50,7 +50,7 @@ export interface BuildResult {
 
 export interface Backend {
   readonly name: string;
-  /** Placement kinds it can run at (default: only "local"); any other placement is an error, never a silent local run. */
+  /** The placements this backend honours (default: only "local"); any other is a located error. */
   readonly placements?: readonly PlacementKind[];
   build(config: ResolvedConfig, ctx: BuildContext, ports: Record<string, number>): BuildResult;
   /** Ports the backend adds to the slot without [sandbox.ports] declaring them (microvm: SSH_PORT). */

@@ -16,6 +16,9 @@ export interface ProfileConfig {
    * Where the sandbox runs: local, ssh://[user@]host[:port], swarm://[[user@]host[:port]] or k8s://<context>[/<namespace>] (a '/' in a context name is written %2F; no namespace means one of the sandbox's own).
    */
   placement?: string;
+  /**
+   * Time to live of a sandbox made from this profile (30m, 8h, 2d): recorded as expires_at; `sbx expire --apply` destroys it once passed.
+   */
   ttl?: string;
   route?: {
     /**
@@ -60,6 +63,17 @@ export interface ProfileConfig {
     secret_refs?: {
       [k: string]: string | undefined;
     };
+  };
+  /**
+   * Values given when a sandbox is created (`sbx apply --profile NAME --input NAME=VALUE`, or `inputs` in the API), used in string options as ${inputs.NAME}. An input without a default is required.
+   */
+  inputs?: {
+    [k: string]:
+      | {
+          description?: string;
+          default?: string | number | boolean;
+        }
+      | undefined;
   };
   /**
    * Defaults for any infra.toml or agent.toml option, applied at priority 1000.

@@ -13,6 +13,8 @@ export interface TargetSources {
   contextAt?: SourceRange;
   namespace?: string;
   namespaceAt?: SourceRange;
+  /** Where the kubernetes backend was chosen: a missing context is reported there. */
+  chosenAt?: SourceRange;
 }
 
 const where = (r?: SourceRange) => (r ? `${r.file}:${r.start.line}:${r.start.col}` : "(unknown location)");
@@ -37,7 +39,7 @@ export function resolveKubeTarget(s: TargetSources): Result<KubeTarget | undefin
   const context = pick("context", s.context, s.contextAt, p?.context);
   const namespace = pick("namespace", s.namespace, s.namespaceAt, p?.namespace);
   if (context === undefined)
-    diags.push(error("No Kubernetes context", { detail: "Set backend.kubernetes.context in agent.toml or a profile placement k8s://<context>[/<namespace>]. sbx never uses whatever context happens to be current." }));
+    diags.push(error("No Kubernetes context", { ...(s.chosenAt ? { range: s.chosenAt } : {}), detail: "Set backend.kubernetes.context in agent.toml or a profile placement k8s://<context>[/<namespace>]. sbx never uses whatever context happens to be current." }));
   if (diags.some((d) => d.severity === "error") || context === undefined) return { value: undefined, diags };
   const target: KubeTarget = { context };
   if (namespace !== undefined) {

@@ -19,19 +19,28 @@ async function readText(ctx: DriverContext, file: string): Promise<string> {
   return (await ctx.target.readFile(file))?.toString("utf8") ?? "";
 }
 
-async function add(ctx: DriverContext, a: GitExcludeAttrs): Promise<{ output: Record<string, unknown> }> {
-  const file = await excludeFile(ctx, a.worktree);
-  if (!file) {
-    ctx.log(`git_exclude: ${a.worktree} is not in a git repository; nothing to exclude`);
-    return { output: { file: null } };
-  }
+/** Add this sandbox's lines for `pattern`; the exclude file written, or undefined outside git. */
+export async function addExclude(ctx: DriverContext, worktree: string, pattern: string): Promise<string | undefined> {
+  const file = await excludeFile(ctx, worktree);
+  if (!file) return undefined;
   const text = await readText(ctx, file);
-  const b = block(ctx, a.pattern);
+  const b = block(ctx, pattern);
   if (!text.includes(b)) {
     const st = await ctx.target.stat(file);
     await ctx.target.writeFile(file, `${text}${text && !text.endsWith("\n") ? "\n" : ""}${b}`, st?.mode ?? 0o644);
   }
-  return { output: { file } };
+  return file;
+}
+
+async function add(ctx: DriverContext, a: GitExcludeAttrs): Promise<{ output: Record<string, unknown> }> {
+  const file = await addExclude(ctx, a.worktree, a.pattern);
+  if (!file) ctx.log(`git_exclude: ${a.worktree} is not in a git repository; nothing to exclude`);
+  return { output: { file: file ?? null } };
+}
+
+/** Remove this sandbox's lines for `pattern`, if they still read as written. */
+export async function removeExclude(ctx: DriverContext, file: unknown, pattern: string): Promise<void> {
+  return remove(ctx, file, pattern);
 }
 
 async function remove(ctx: DriverContext, file: unknown, pattern: string): Promise<void> {

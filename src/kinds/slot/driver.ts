@@ -5,7 +5,7 @@ import { parseDuration } from "../../compile/duration.js";
 import { claimSlot, findClaim, NoSlotError, readRegistry, releaseSlot, setExpiry } from "../../apply/registry.js";
 import { registryHost } from "../../apply/placement.js";
 import { formatPlacement } from "../../compile/placement.js";
-import { DriverError, type Driver, type DriverContext } from "../driver.js";
+import { DriverError, type Driver, type DriverContext, type Planner } from "../driver.js";
 import type { SlotAttrs } from "./kind.js";
 
 function expiry(ttl: string | null): string | null {
@@ -28,8 +28,14 @@ async function hold(ctx: DriverContext, a: SlotAttrs): Promise<string> {
   }
 }
 
-export const slotDriver: Driver<SlotAttrs> = {
+export const slotDriver: Driver<SlotAttrs> & Planner<SlotAttrs> = {
   type: "slot",
+  /** A TTL change moves the expiry: say where to. */
+  async plan(_ctx, desired, prior) {
+    if (!prior || prior.attrs.ttl === desired.attrs.ttl) return { attrs: desired.attrs, reasons: [] };
+    const at = expiry(desired.attrs.ttl);
+    return { attrs: desired.attrs, reasons: [at ? `expiry moves to about ${at} (now + ${desired.attrs.ttl})` : "the sandbox will no longer expire"] };
+  },
   async read(ctx, prior) {
     const claim = findClaim(readRegistry(ctx.home, registryHost(ctx.placement)).registry, ctx.instanceId);
     if (!claim) return { status: "missing", reason: "slot claim not in the registry" };

@@ -98,7 +98,7 @@ function heading(plan: Plan, opts: RenderOptions): string[] {
   const slotNote = plan.slot.status === "to-claim" ? ` (slot ${plan.slot.number} will be claimed)` : plan.slot.status === "held" ? ` (slot ${plan.slot.number})` : "";
   // A destroy plan of a sandbox that never applied has no backend: say nothing rather than "backend ".
   out.push(opts.title ?? `Sandbox ${plan.instance.id}: project ${plan.instance.project}${plan.instance.backend ? `, backend ${plan.instance.backend}` : ""}${slotNote}`);
-  for (const p of plan.profiles) out.push(`Profile ${p.id}@${p.version} (${p.hash}) from ${p.file}`);
+  for (const p of plan.profiles) out.push(`Profile ${p.id}@${p.version} (${p.hash}) from ${p.file}${p.built_from !== undefined ? `; this sandbox was built from ${p.id}@${p.built_from}` : ""}`);
   out.push(...placementLines(plan));
   out.push("");
   return out;

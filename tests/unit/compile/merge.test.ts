@@ -66,7 +66,7 @@ test("agent.toml and profile files parse and validate", () => {
     "infra.toml": `profile = "agent"\n${base}`,
     "agent.toml": '[defaults]\nmemory = 4096\nsync_mode = "auto-idle"\n[backend]\ntype = "kubernetes"\n[backend.kubernetes]\nnamespace = "agents"\n[proxy]\nenable = true\n',
     "profiles/agent.toml":
-      'id = "agent-dev"\nversion = "2"\ndescription = "long-lived"\nbackend = "process"\nplacement = "ssh://dev@box"\nttl = "8h"\n[route]\nstrategy = "prefer-self-hosted"\n[setup.secret_refs]\nGH_TOKEN = "$GH_TOKEN"\n[defaults.agent.defaults]\nvcpus = 8\n',
+      'id = "agent-dev"\nversion = "2"\ndescription = "long-lived"\nbackend = "process"\nplacement = "ssh://dev@box"\nttl = "8h"\n[setup.secret_refs]\nGH_TOKEN = "$GH_TOKEN"\n[defaults.agent.defaults]\nvcpus = 8\n',
   });
   assert.equal(ok.diags, []);
   assert.is(ok.config!.agent!.defaults!.vcpus, 8);
