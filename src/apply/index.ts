@@ -27,6 +27,8 @@ export { addWorktree, type WorktreeAddOutcome } from "./workflows/worktree-add.j
 export { doneWorktree, type WorktreeDoneOutcome } from "./workflows/worktree-done.js";
 export { listWorktrees, type WorktreeRow } from "./workflows/worktree-list.js";
 export { claimOf } from "./project.js";
+export { restoreSnapshot, showSnapshot, snapshotInstance, type RestoreOutcome, type SnapshotOutcome } from "./workflows/snapshot.js";
+export { listSnapshots, type Manifest as SnapshotManifest } from "./snapshot/store.js";
 export { createApiServer, startReaper } from "./serve/server.js";
 export { ensureToken, TokenFileError } from "./serve/token.js";
 export { openApiDocument } from "./serve/openapi.js";

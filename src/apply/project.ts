@@ -8,14 +8,15 @@ import { buildGraph, backendOf, placementOf } from "../compile/backends/index.js
 import type { BuildResult } from "../compile/backends/types.js";
 import { findConfigDir, loadConfig, showSet, type ProjectPaths, type ResolvedConfig } from "../compile/config.js";
 import { hasErrors, type Diagnostic } from "../compile/diagnostics.js";
-import type { Placement } from "../compile/placement.js";
 import type { DriverContext } from "../kinds/driver.js";
 import { fsReader, instanceId, projectPaths } from "./context.js";
 import { hostPaths } from "./host.js";
-import { findClaim, readRegistry } from "./registry.js";
+import { allRegistries, findClaim, type SlotClaim } from "./registry.js";
 import { SECRETS_FILE } from "../compile/backends/common.js";
 import { globalRedactor, registerLiteralSecrets, registerSecretDefinitions, registerSecretsFile } from "./secrets/redact.js";
 import { StateError, StateStore, type InstanceMeta } from "./state.js";
+import { targetDirs, targetFor } from "./placement.js";
+import { DEFAULT_REMOTE_ROOT, parsePlacement, type Placement } from "../compile/placement.js";
 import { localTarget } from "./target/local.js";
 
 export interface RunOptions {
@@ -44,7 +45,10 @@ export interface Instance {
   project: string;
   stateDir: string;
   store: StateStore;
+  /** Built for `placed`: rebuilt by placeInstance when a route chooses where a new sandbox runs. */
   ctx: DriverContext;
+  /** Where it runs: the placement recorded in state, else the configured one (or the route's choice). */
+  placed: Placed;
 }
 
 export interface Project extends Instance {
@@ -81,16 +85,25 @@ export function recordedOrigin(opts: RunOptions, worktree: string): InstanceMeta
   }
 }
 
-export function driverContext(opts: RunOptions, inst: { id: string; stateDir: string; worktree: string; main: string }, secretRefs: Record<string, string>, placement?: Placement): DriverContext {
+/** Where an instance runs: its placement (a resolved k8s:// target, another host...) and, on another host, the remote root its directories live under. */
+export interface Placed {
+  placement?: Placement;
+  remoteRoot?: string;
+}
+
+export function driverContext(opts: RunOptions, inst: { id: string; stateDir: string; worktree: string; main: string } & Placed, secretRefs: Record<string, string>): DriverContext {
+  const dirs = targetDirs(inst.placement, inst.remoteRoot ?? DEFAULT_REMOTE_ROOT, inst);
   return {
-    ...(placement ? { placement } : {}),
     home: opts.home,
     instanceId: inst.id,
     stateDir: inst.stateDir,
     worktree: inst.worktree,
     main: inst.main,
     env: opts.env,
-    target: localTarget,
+    target: targetFor(inst.placement, opts.home),
+    source: localTarget,
+    ...(inst.placement ? { placement: inst.placement } : {}),
+    onTarget: { worktree: dirs.worktree, state: dirs.state },
     redactor: globalRedactor,
     secretRefs,
     force: !!opts.force,
@@ -115,6 +128,10 @@ export function openProject(opts: RunOptions): { project?: Project; diags: Diagn
   const id = instanceId(project, paths.worktree);
   const stateDir = hostPaths.instance(opts.home, id);
   registerSecretsFile(path.join(stateDir, SECRETS_FILE));
+  const store = new StateStore(stateDir);
+  // A sandbox keeps running where it was applied; a new one goes where the configuration says.
+  const configured = placementOf(config) ?? { kind: "local" };
+  const placed: Placed = recordedPlacement(store) ?? { placement: configured, remoteRoot: config.infra.sandbox?.remote_root ?? DEFAULT_REMOTE_ROOT };
   const h = createHash("sha256");
   for (const f of config.files) h.update(`${f.role}:${f.file}:${f.hash}\n`);
   for (const s of opts.sets) h.update(`set:${s}\n`);
@@ -127,8 +144,9 @@ export function openProject(opts: RunOptions): { project?: Project; diags: Diagn
       id,
       project,
       stateDir,
-      store: new StateStore(stateDir),
-      ctx: driverContext(opts, { id, stateDir, worktree: paths.worktree, main: paths.main }, config.secretRefs, placementOf(config)),
+      store,
+      ctx: driverContext(opts, { id, stateDir, worktree: paths.worktree, main: paths.main, ...placed }, config.secretRefs),
+      placed,
       config,
       configHash: h.digest("hex").slice(0, 16),
       warnings: diags,
@@ -139,16 +157,41 @@ export function openProject(opts: RunOptions): { project?: Project; diags: Diagn
   };
 }
 
-/** The desired graph for a slot, on this host. */
+/** The desired graph for a slot, where the instance is placed. */
 export function desiredGraph(p: Project, slot: number): BuildResult {
+  const remote = p.placed.placement?.kind === "ssh";
+  const dirs = targetDirs(p.placed.placement, p.placed.remoteRoot ?? DEFAULT_REMOTE_ROOT, { id: p.id, worktree: p.paths.worktree, stateDir: p.stateDir });
   return buildGraph(p.config, {
     slot,
     configRel: path.relative(p.paths.worktree, p.config.configDir),
     instanceId: p.id,
-    roots: { worktree: p.paths.worktree, main: p.paths.main, state: p.stateDir },
+    // On another host, the main checkout is not there: its paths are the shipped worktree's.
+    roots: remote ? { worktree: dirs.worktree, main: dirs.worktree, state: dirs.state } : { worktree: p.paths.worktree, main: p.paths.main, state: p.stateDir },
     sourceDir: p.paths.worktree,
     reader: fsReader,
+    placement: p.placed.placement ?? { kind: "local" },
   });
+}
+
+/** The placement recorded in an instance's state (where it runs now), if any. */
+export function recordedPlacement(store: StateStore): Placed | undefined {
+  if (!store.exists()) return undefined;
+  let meta;
+  try {
+    meta = store.load().state.instance;
+  } catch (e) {
+    if (e instanceof StateError) return undefined; // unusable state: the workflow that loads it reports it
+    throw e;
+  }
+  if (!meta.placement) return undefined;
+  const parsed = parsePlacement(meta.placement).value;
+  return parsed ? { placement: parsed, remoteRoot: meta.remote_root ?? DEFAULT_REMOTE_ROOT } : undefined;
+}
+
+/** Place the instance (a route chose where a new sandbox runs): its context now reaches there. */
+export function placeInstance(inst: Instance, placed: Placed, secretRefs: Record<string, string>): void {
+  inst.placed = placed;
+  inst.ctx = driverContext(inst.opts, { id: inst.id, stateDir: inst.stateDir, worktree: inst.paths.worktree, main: inst.paths.main, ...placed }, secretRefs);
 }
 
 export function backendName(p: Project): string {
@@ -165,7 +208,9 @@ export function recordedSets(sets: readonly string[]): string[] {
  * file naming the worktree): destroy and gc need no configuration.
  */
 export function findInstance(opts: RunOptions, worktree: string): Instance | undefined {
-  const claim = Object.values(readRegistry(opts.home).registry.slots).find((c) => c.worktree === worktree);
+  const claim = allRegistries(opts.home)
+    .flatMap((r) => Object.values(r.registry.slots))
+    .find((c) => c.worktree === worktree);
   let id = claim?.instance;
   let main = worktree;
   let project = claim?.project ?? "";
@@ -195,9 +240,18 @@ export function instanceFor(opts: RunOptions, i: { id: string; project: string; 
   const stateDir = hostPaths.instance(opts.home, i.id);
   registerSecretsFile(path.join(stateDir, SECRETS_FILE));
   const paths: ProjectPaths = { cwd: i.worktree, worktree: i.worktree, main: i.main };
-  return { opts, paths, id: i.id, project: i.project, stateDir, store: new StateStore(stateDir), ctx: driverContext(opts, { id: i.id, stateDir, worktree: i.worktree, main: i.main }, {}) };
+  const store = new StateStore(stateDir);
+  // Destroy needs no configuration: the target is rebuilt from the placement state recorded.
+  const claim = claimOf(opts.home, i.id);
+  const placed: Placed = recordedPlacement(store) ?? (claim?.placement ? { placement: parsePlacement(claim.placement).value } : {});
+  return { opts, paths, id: i.id, project: i.project, stateDir, store, placed, ctx: driverContext(opts, { id: i.id, stateDir, worktree: i.worktree, main: i.main, ...placed }, {}) };
 }
 
-export function claimOf(home: string, id: string) {
-  return findClaim(readRegistry(home).registry, id);
+/** This instance's slot claim, in whichever registry holds it (this machine's or a remote host's), with that host's key. */
+export function claimOf(home: string, id: string): (SlotClaim & { host?: string }) | undefined {
+  for (const r of allRegistries(home)) {
+    const c = findClaim(r.registry, id);
+    if (c) return { ...c, ...(r.host ? { host: r.host } : {}) };
+  }
+  return undefined;
 }

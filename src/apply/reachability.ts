@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { timeLeft } from "../compile/duration.js";
 import { removeOwned, writeOwned, type OwnedFileOutput } from "../kinds/owned-file.js";
-import { DriverError } from "../kinds/driver.js";
+import { DriverError, type DriverContext } from "../kinds/driver.js";
 import { addExclude, removeExclude } from "../kinds/git-exclude/driver.js";
 import { writeAtomic } from "./atomic.js";
 import type { Instance } from "./project.js";
@@ -105,6 +105,11 @@ export function readReachability(inst: Instance, claim: SlotClaim | undefined): 
   return { ...doc, status: claim?.status ?? "no slot", expires_at: expires, time_left: expires ? timeLeft(expires) : null };
 }
 
+/** The worktree is on this machine, whichever host the sandbox runs on: its copy is written here. */
+function localCtx(inst: Instance): DriverContext {
+  return { ...inst.ctx, target: inst.ctx.source, onTarget: { worktree: inst.paths.worktree, state: inst.stateDir } };
+}
+
 /**
  * Write both copies. A worktree that is gone gets none (gc's case). A worktree copy that
  * cannot be written (`.sbx` is a file, a read-only checkout) is reported, not fatal: the
@@ -119,9 +124,9 @@ export async function publishReachability(inst: Instance, doc: Reachability): Pr
   const dir = path.dirname(file);
   const createdDir = prior?.createdDir === true || !fs.existsSync(dir);
   try {
-    const written = await writeOwned(inst.ctx, { file, data: text, mode: 0o644, ...(prior ? { prior } : {}) });
+    const written = await writeOwned(localCtx(inst), { file, data: text, mode: 0o644, ...(prior ? { prior } : {}) });
     // Kept out of git by this sandbox's own lines in the repository's info/exclude (withdrawn on destroy).
-    const excludeFile = await addExclude(inst.ctx, inst.paths.worktree, EXCLUDE_LINE);
+    const excludeFile = await addExclude(localCtx(inst), inst.paths.worktree, EXCLUDE_LINE);
     writeAtomic(ownedRecord(inst), JSON.stringify({ ...written, createdDir, ...(excludeFile ? { excludeFile } : {}) }) + "\n");
   } catch (e) {
     if (e instanceof DriverError || (e as NodeJS.ErrnoException).code) return { problem: `${file} could not be written (${(e as Error).message}); \`sbx status --json' has the same document.` };
@@ -150,13 +155,13 @@ export async function withdrawReachability(inst: Instance): Promise<string | und
   if (!fs.existsSync(inst.paths.worktree)) {
     // gc: the worktree is gone, and with it the file; never recreate a directory to put one back.
     // The repository's exclude file (in the main checkout's git dir) may still hold our lines.
-    if (prior.excludeFile && fs.existsSync(prior.excludeFile)) await removeExclude(inst.ctx, prior.excludeFile, EXCLUDE_LINE);
+    if (prior.excludeFile && fs.existsSync(prior.excludeFile)) await removeExclude(localCtx(inst), prior.excludeFile, EXCLUDE_LINE);
     fs.rmSync(ownedRecord(inst), { force: true });
     return undefined;
   }
-  const kept = (await removeOwned(inst.ctx, file, prior)).kept;
+  const kept = (await removeOwned(localCtx(inst), file, prior)).kept;
   if (!kept && prior.createdDir) removeEmptyDir(path.dirname(file));
-  await removeExclude(inst.ctx, prior.excludeFile, EXCLUDE_LINE);
+  await removeExclude(localCtx(inst), prior.excludeFile, EXCLUDE_LINE);
   fs.rmSync(ownedRecord(inst), { force: true });
   return kept;
 }

@@ -28,6 +28,12 @@ export interface InstanceMeta {
   backend: string;
   slot: number | null;
   profiles?: { id: string; version: string; hash: string }[];
+  /** Where it runs when not on this machine (ssh://user@host:port): destroy reaches it from state alone. */
+  placement?: string;
+  /** On a remote placement, the root its directories live under. */
+  remote_root?: string;
+  /** How a route chose the placement, for `sbx status`. */
+  route?: string;
   /** Made with --profile (and --input): used again when the worktree has no infra.toml. */
   origin?: { profile: string; inputs: Record<string, string> };
 }
@@ -72,7 +78,7 @@ export function migrateState(raw: unknown, file: string): InstanceState {
     version: STATE_VERSION,
     lineage: s.lineage,
     serial: typeof s.serial === "number" ? s.serial : 0,
-    instance: { id: inst.id ?? "", project: inst.project ?? "", worktree: inst.worktree ?? "", main: inst.main ?? inst.worktree ?? "", backend: inst.backend ?? "", slot: inst.slot ?? null, ...(inst.profiles ? { profiles: inst.profiles } : {}), ...(inst.origin ? { origin: inst.origin } : {}) },
+    instance: { id: inst.id ?? "", project: inst.project ?? "", worktree: inst.worktree ?? "", main: inst.main ?? inst.worktree ?? "", backend: inst.backend ?? "", slot: inst.slot ?? null, ...(inst.profiles ? { profiles: inst.profiles } : {}), ...(inst.origin ? { origin: inst.origin } : {}), ...(inst.placement ? { placement: inst.placement } : {}), ...(inst.remote_root ? { remote_root: inst.remote_root } : {}), ...(inst.route ? { route: inst.route } : {}) },
     resources,
     ...(s.pending ? { pending: s.pending } : {}),
   };

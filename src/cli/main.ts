@@ -145,6 +145,20 @@ export function buildProgram(): Command {
     .action(async (flags) => (await import("./commands/diff.js")).diffCommand(g(), flags));
   program.command("show <planfile>").description("render a saved plan").option("--json", "print it as JSON").option("--markdown", "print it as a Markdown PR comment").option("--concise", "one line per resource").action(async (f, flags) => (await import("./commands/plan.js")).showCommand(f, flags));
   program.command("gc").description("destroy the sandboxes whose worktree is gone, and release their slots").option("--json", "no plans, only the summary").action(async (flags) => (await import("./commands/inspect.js")).gcCommand(g(), flags));
+  const snap = async () => import("./commands/snapshot.js");
+  lock(program.command("snapshot").description("checkpoint this sandbox: uncommitted changes, provisioned files, compose volumes"))
+    .option("--name <label>", "a name to restore it by")
+    .option("--json", "print the snapshot's manifest as JSON")
+    .action(async (flags) => (await snap()).snapshotCommand(g(), flags));
+  const snapshots = program.command("snapshots").description("the snapshots in $SBX_HOME/snapshots");
+  snapshots.command("list").description("every snapshot").option("--json", "print them as JSON").action(async (flags) => (await snap()).snapshotsListCommand(flags));
+  snapshots.command("show <snapshot>").description("a snapshot's parts, each checked against its sha256").option("--json", "print the manifest as JSON").action(async (ref, flags) => (await snap()).snapshotsShowCommand(ref, flags));
+  lock(program.command("restore <snapshot>").description("a new sandbox from a snapshot: a new worktree with its changes, its volumes, then apply"))
+    .option("--into <dir>", "where the new worktree goes (default: next to the main repository)")
+    .option("--json", "print the plan as JSON")
+    .option("--concise", "show the plan one line per resource")
+    .option("--parallelism <n>", "operations at once (default 10)")
+    .action(async (ref, flags) => (await snap()).restoreCommand(g(), ref, flags));
   lock(program.command("extend-ttl <duration>").description("set this sandbox's expiry to now + DURATION (e.g. 2h)")).action(async (d, flags) => (await import("./commands/inspect.js")).extendTtlCommand(g(), d, flags));
   program
     .command("expire")

@@ -49,6 +49,9 @@ export interface ProfileRef {
   description?: string;
   backend?: string;
   placement?: string;
+  /** `route`: candidate placements and how one is chosen (resolved at plan time, by probing). */
+  route?: ProfileConfig["route"];
+  routeAt?: SourceRange;
   /** Where `placement` is written, for errors about it. */
   placementAt?: SourceRange;
   ttl?: string;
@@ -297,6 +300,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
       const swarmPlacement = placedKind === "swarm" || placedKind === "k8s";
       if (swarmPlacement) synth.sandbox = { backend: placedKind === "swarm" ? "swarm" : "kubernetes" };
       if (typeof p.ttl === "string") synth.sandbox = { ...((synth.sandbox as TomlTable) ?? {}), ttl: p.ttl };
+      if (typeof p.placement === "string") synth.sandbox = { ...((synth.sandbox as TomlTable) ?? {}), placement: p.placement };
       if (Object.keys(synth).length)
         profileInfraLayers.push({
           kind: "profile",
@@ -318,6 +322,7 @@ export function loadConfig(opts: LoadOptions): { config?: ResolvedConfig; diags:
         description: p.description,
         backend: p.backend,
         placement: p.placement,
+        ...(p.route ? { route: p.route, routeAt: { file: pf.file, start: pf.keyPos.get(pathKey(["route"])) ?? { line: 1, col: 1 } } } : {}),
         ...(placementPos ? { placementAt: { file: pf.file, start: placementPos } } : {}),
         ttl: p.ttl,
         secretRefs: { ...(p.setup?.secret_refs ?? {}) } as Record<string, string>,

@@ -20,6 +20,8 @@ export type DiagnosticCode =
   | "plan-file" // a saved plan cannot be read
   | "state" // host state is unreadable or was lost
   | "preflight" // this host lacks what the backend needs
+  | "placement" // the sandbox cannot run where it is placed (unreachable, or moved while running)
+  | "snapshot" // a snapshot is missing, corrupt or cannot be restored
   | "interrupted"; // the user interrupted the run
 
 export interface SourcePos {

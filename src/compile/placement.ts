@@ -1,6 +1,8 @@
 // Where a sandbox runs: one spelling per kind of place (local, ssh://, swarm://, k8s://).
 
 import { error, type Diagnostic, type Result, type SourceRange } from "./diagnostics.js";
+import type { Merged } from "./merge.js";
+import { pathKey } from "./path.js";
 
 export interface SshAddress {
   user?: string;
@@ -130,4 +132,28 @@ export function placementHint(value: unknown): string {
   if (typeof value !== "string") return "";
   const d: Diagnostic | undefined = parsePlacement(value).diags[0];
   return d?.detail ? ` ${d.detail}` : ` Use one of ${PLACEMENT_FORMS.join(", ")}.`;
+}
+
+/** The placement the configuration asks for (`sandbox.placement`, which a profile's `placement` sets), located for errors. */
+export function configuredPlacement(merged: Merged): Result<{ placement: Placement; at?: SourceRange }> {
+  const text = (merged.value.sandbox as { placement?: unknown } | undefined)?.placement;
+  if (typeof text !== "string") return { value: { placement: { kind: "local" } }, diags: [] };
+  const opt = merged.options.get(pathKey(["sandbox", "placement"]));
+  const d = opt?.defs.find((x) => x.priority === opt.highestPriority);
+  const at: SourceRange | undefined = d ? { file: d.file, start: { line: d.line ?? 1, col: d.col ?? 1 } } : undefined;
+  const r = parsePlacement(text, at);
+  return { value: { placement: r.value ?? { kind: "local" }, ...(at ? { at } : {}) }, diags: r.diags };
+}
+
+/** A name for a host usable as a directory name: `user@host_port`. */
+export function hostKey(a: SshAddress): string {
+  return `${a.user ? `${a.user}@` : ""}${a.host}_${a.port ?? 22}`.replace(/[^A-Za-z0-9@._-]/g, "_");
+}
+
+export const DEFAULT_REMOTE_ROOT = "/var/tmp/sbx";
+
+/** Where an instance lives on a remote host: `<root>/<instance>` holding worktree/ and state/. */
+export function remoteDirs(root: string, instanceId: string): { dir: string; worktree: string; state: string } {
+  const dir = `${root.replace(/\/+$/, "")}/${instanceId}`;
+  return { dir, worktree: `${dir}/worktree`, state: `${dir}/state` };
 }

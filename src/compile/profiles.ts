@@ -57,7 +57,7 @@ function secretNameFor(entry: string): string {
 }
 
 const EXTENSIONS: Record<string, string> = {
-  "ext.compose-ssh": 'backend = "compose" (its ssh:// placement is not supported by this sbx yet; without it the stack runs on this machine)',
+  "ext.compose-ssh": 'backend = "compose" (with placement = "ssh://user@host" it runs on that host\'s Docker engine)',
   "ext.compose": 'backend = "compose"',
   "ext.vm-packer": 'backend = "microvm" (a NixOS microVM; Packer images are not built by sbx)',
   "ext.process": 'backend = "process"',
@@ -116,14 +116,7 @@ export function profileProblems(pf: LoadedFile): { value: TomlTable; diags: Diag
     const { secret_refs: _dropped, ...rest } = setup;
     value.setup = rest;
   }
-  if (value.route !== undefined)
-    diags.push(
-      error("`route' is not supported by this sbx yet", {
-        range: rangeOf(pf, ["route"]),
-        address: "route",
-        detail: "This sbx does not choose between backends or hosts: the profile's `backend` runs on this machine. Remove the route table, and set backend = \"...\" to the one you want.",
-      }),
-    );
+  // `route' is honoured: candidates probed and chosen at plan time (src/compile/route.ts, src/apply/route.ts).
   if (value.reachability !== undefined)
     diags.push(
       error("`reachability' is not supported by this sbx yet", {

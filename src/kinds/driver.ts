@@ -18,6 +18,12 @@ export interface DriverContext {
   readonly env: NodeJS.ProcessEnv;
   /** Where side effects happen: the only way a driver runs a command or touches a file or port. */
   readonly target: Target;
+  /** This machine, where the main repository and the worktree are read (copy sources); `target` may be another host. */
+  readonly source: Target;
+  /** Where the sandbox runs: the placement recorded in state, the configured one (a resolved k8s:// context and namespace...), or a route's choice; discover looks there. */
+  readonly placement?: Placement;
+  /** Directories on the target: the worktree the sandbox runs from and a private state directory (backups). Locally the worktree and `stateDir`; on another host, under its remote root. */
+  readonly onTarget: { readonly worktree: string; readonly state: string };
   readonly redactor: Redactor;
   /** Raw secret references (literal values included) for the secrets kind; never in a plan. */
   readonly secretRefs: Readonly<Record<string, string>>;
@@ -25,8 +31,6 @@ export interface DriverContext {
   readonly force: boolean;
   /** Re-resolve secrets that are slow to resolve (op://) at plan time. */
   readonly refreshSecrets: boolean;
-  /** Where the configuration places the sandbox (a k8s:// context and namespace...), when it loads; discover looks there. */
-  readonly placement?: Placement;
   /** The sbx command running (recorded with locks it takes). */
   readonly command: string;
   /** `apply --build`: rebuild images even when their build context is unchanged. */

@@ -15,5 +15,6 @@ import { processKind } from "./process/index.js";
 import { secretsKind } from "./secrets/index.js";
 import { slotKind } from "./slot/index.js";
 import { swarmKind } from "./swarm/index.js";
+import { syncKind } from "./sync/index.js";
 
-export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind, nixGuestKind, nixHostKind, microvmKind, swarmKind, gitExcludeKind, ...k8sKinds] as unknown as Kind<object>[]);
+export const KINDS = new KindRegistry([slotKind, fileKind, copyKind, secretsKind, processKind, healthKind, composeKind, nixGuestKind, nixHostKind, microvmKind, swarmKind, gitExcludeKind, syncKind, ...k8sKinds] as unknown as Kind<object>[]);

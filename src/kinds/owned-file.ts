@@ -4,6 +4,7 @@
 
 import { createHash } from "node:crypto";
 import * as path from "node:path";
+import type { Target } from "../apply/target/types.js";
 import type { DeleteResult, DriverContext } from "./driver.js";
 import { DriverError } from "./driver.js";
 
@@ -20,7 +21,7 @@ export interface OwnedFileOutput {
 }
 
 function backupPath(ctx: DriverContext, file: string): string {
-  return path.join(ctx.stateDir, "backups", `${sha256(file).slice(0, 16)}-${path.basename(file)}`);
+  return path.join(ctx.onTarget.state, "backups", `${sha256(file).slice(0, 16)}-${path.basename(file)}`);
 }
 
 /** Written before sbx's first write to a path where nothing was: "what is here now is sbx's". */
@@ -33,11 +34,11 @@ function inside(root: string, p: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
-/** Hash of the file now at `file`, or undefined when there is none. */
-export async function currentHash(ctx: DriverContext, file: string): Promise<string | undefined> {
-  const st = await ctx.target.stat(file);
+/** Hash of the file now at `file` (on the target, or on `on`), or undefined when there is none. */
+export async function currentHash(ctx: DriverContext, file: string, on: Target = ctx.target): Promise<string | undefined> {
+  const st = await on.stat(file);
   if (!st || st.kind !== "file") return undefined;
-  const data = await ctx.target.readFile(file);
+  const data = await on.readFile(file);
   return data === undefined ? undefined : sha256(data);
 }
 
@@ -91,12 +92,12 @@ export async function removeOwned(ctx: DriverContext, file: string, out: Partial
   const backup = typeof out.backup === "string" ? out.backup : undefined;
   // The worktree itself is gone (git worktree remove, rm -rf): there is nothing to restore
   // into, and writing the original back would re-create the directory.
-  if (inside(ctx.worktree, file) && !inside(ctx.stateDir, file) && !(await ctx.target.stat(ctx.worktree))) {
+  if (inside(ctx.onTarget.worktree, file) && !inside(ctx.onTarget.state, file) && !(await ctx.target.stat(ctx.onTarget.worktree))) {
     await forget(ctx, file, backup);
     return {};
   }
   const now = await currentHash(ctx, file);
-  if (now !== undefined && now !== out.hash && !ctx.force && !inside(ctx.stateDir, file)) {
+  if (now !== undefined && now !== out.hash && !ctx.force && !inside(ctx.onTarget.state, file)) {
     const original = backup ? ` The file that was there before sbx is kept at ${backup}.` : "";
     return { kept: `${file} was edited outside sbx; kept (pass --force to ${backup ? "restore the original" : "delete it"}).${original}`, needsForce: true };
   }
@@ -116,7 +117,7 @@ export async function removeOwned(ctx: DriverContext, file: string, out: Partial
 
 /** What a delete would leave in place, for the plan (undefined: it goes). */
 export async function keptOnDelete(ctx: DriverContext, file: string, out: Partial<OwnedFileOutput>): Promise<string | undefined> {
-  if (ctx.force || inside(ctx.stateDir, file) || !(await ctx.target.stat(ctx.worktree))) return undefined;
+  if (ctx.force || inside(ctx.onTarget.state, file) || !(await ctx.target.stat(ctx.onTarget.worktree))) return undefined;
   const now = await currentHash(ctx, file);
   if (now === undefined || now === out.hash) return undefined;
   return `edited outside sbx: destroy keeps it; --force ${out.backup ? "restores the original" : "deletes it"}`;

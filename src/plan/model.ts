@@ -4,6 +4,7 @@
 import type { Diagnostic } from "../compile/diagnostics.js";
 import type { RenderHint } from "../kinds/spec.js";
 import type { Action } from "./action.js";
+import type { RouteDecision } from "../compile/route.js";
 
 export const PLAN_FORMAT_VERSION = "2.0";
 
@@ -74,11 +75,20 @@ export interface PlanUrl {
   url: string;
 }
 
+/** Where the sandbox runs, shown when not on this machine or when a route chose it. */
+export interface PlanPlacement {
+  /** `ssh://user@host:port`, `local`... */
+  target: string;
+  /** Display only: which candidate a profile's route chose and why (apply uses `target`). */
+  route?: RouteDecision;
+}
+
 export interface Plan {
   format_version: string;
   sbx_version: string;
   mode: "apply" | "destroy";
   instance: { id: string; project: string; worktree: string; backend: string };
+  placement?: PlanPlacement;
   slot: { number: number; status: "held" | "to-claim" | "none" };
   ports: Record<string, number>;
   profiles: PlanProfile[];

@@ -16,7 +16,8 @@ import type { DriverContext } from "../../src/kinds/driver.js";
 import { KINDS } from "../../src/kinds/index.js";
 import type { Resource } from "../../src/kinds/spec.js";
 import { diffResources } from "../../src/plan/diff.js";
-import { addWorktree, makeRepo, newHome, ROOT, SERVER_JS } from "../helpers/sbx.js";
+import { addWorktree, makeRepo, newHome, ROOT, SERVER_JS, tmpdir } from "../helpers/sbx.js";
+import { sshdAvailable, startSshd, type Sshd } from "../helpers/sshd.js";
 import { freePortBase } from "../helpers/ports.js";
 import { dockerAvailable } from "../helpers/docker.js";
 import { joinSwarm, leaveSwarm } from "../helpers/swarm.js";
@@ -53,7 +54,65 @@ function context(home: string, worktree: string, main: string, id: string, extra
   return driverContext(opts, { id, stateDir: path.join(home, "instances", id), worktree, main }, secretRefs);
 }
 
+let sshd: Sshd | undefined;
+const noSshd = sshdAvailable();
+
+/** A context whose target is this machine reached over a real loopback sshd, with its remote root in a fresh directory. */
+async function remoteContext(home: string, worktree: string, id: string): Promise<{ ctx: DriverContext; root: string }> {
+  sshd ??= await startSshd();
+  const root = path.join(tmpdir("sbx-conf-remote-"), "root");
+  const opts: RunOptions = { cwd: worktree, env: { ...process.env, SBX_SSH_COMMAND: sshd.sshCommand }, home, sets: [], command: "conformance", log: () => undefined };
+  process.env.SBX_SSH_COMMAND = sshd.sshCommand; // the ssh target reads it when it is made
+  const placement = { kind: "ssh" as const, user: sshd.user, host: "127.0.0.1", port: sshd.port };
+  return { ctx: driverContext(opts, { id, stateDir: path.join(home, "instances", id), worktree, main: worktree, placement, remoteRoot: root }, {}), root };
+}
+
 const cases: Case[] = [
+  {
+    kind: "sync",
+    note: "onto a loopback ssh host",
+    unavailable: () => noSshd,
+    async make() {
+      const repo = makeRepo({ "a.txt": "one\n", "dir/b.txt": "two\n" });
+      fs.writeFileSync(path.join(repo, "untracked.txt"), "not ignored\n");
+      const home = newHome();
+      const { ctx, root } = await remoteContext(home, repo, "conf-sync");
+      const wt = path.join(root, "conf-sync", "worktree");
+      return {
+        ctx,
+        desired: { address: "sync.worktree", type: "sync", attrs: { path: wt, exclude: [] }, dependsOn: [] },
+        // The update ships a.txt no more: the copy shipped before goes from the host.
+        changed: { address: "sync.worktree", type: "sync", attrs: { path: wt, exclude: ["a.txt"] }, dependsOn: [] },
+        tamper: async () => fs.writeFileSync(path.join(wt, "dir", "b.txt"), "edited on the host\n"),
+        exists: async (prior) => {
+          const there = fs.existsSync(path.join(root, "conf-sync"));
+          if (there && prior.attrs.exclude && (prior.attrs.exclude as string[]).includes("a.txt")) assert.not.ok(fs.existsSync(path.join(wt, "a.txt")), "a file no longer shipped is removed");
+          if (there) assert.is(fs.readFileSync(path.join(wt, "untracked.txt"), "utf8"), "not ignored\n");
+          return there;
+        },
+        cleanup: async () => fs.rmSync(home, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    kind: "copy",
+    note: "from this machine onto a loopback ssh host",
+    unavailable: () => noSshd,
+    async make() {
+      const repo = makeRepo({ "config.yaml": "a: 1\n", "other.yaml": "b: 2\n" });
+      const home = newHome();
+      const { ctx, root } = await remoteContext(home, repo, "conf-copy-ssh");
+      const dest = path.join(root, "conf-copy-ssh", "worktree", "local.yaml");
+      return {
+        ctx,
+        desired: { address: 'copy["local.yaml"]', type: "copy", attrs: { source: "config.yaml", dest: "local.yaml" }, dependsOn: [] },
+        changed: { address: 'copy["local.yaml"]', type: "copy", attrs: { source: "other.yaml", dest: "local.yaml" }, dependsOn: [] },
+        tamper: async () => fs.writeFileSync(dest, "edited: yes\n"),
+        exists: async () => fs.existsSync(dest) && !fs.existsSync(path.join(repo, "local.yaml")),
+        cleanup: async () => fs.rmSync(home, { recursive: true, force: true }),
+      };
+    },
+  },
   {
     kind: "file",
     async make() {
@@ -359,7 +418,7 @@ for (const c of cases) {
   test(`${title}: create, read, drift, update, delete, delete again`, async () => {
     const why = c.unavailable?.();
     if (why) {
-      if (process.env.SBX_REQUIRE_DOCKER) assert.unreachable(`${c.kind} conformance needs ${why}`);
+      if (process.env.SBX_REQUIRE_DOCKER || process.env.SBX_REQUIRE_SSHD) assert.unreachable(`${c.kind} conformance needs ${why}`);
       console.log(`  SKIPPING ${c.kind} conformance: ${why}`);
       return;
     }
@@ -445,6 +504,10 @@ test("health driver owns nothing: it passes against a live server, fails as a he
     server.close();
     fs.rmSync(home, { recursive: true, force: true });
   }
+});
+
+test.after(async () => {
+  await sshd?.stop();
 });
 
 test.run();

@@ -70,6 +70,23 @@ test("commands: exit codes, cwd, stdin, and extra env that never appears on a co
   }
 });
 
+test("runBytes: binary stdin and stdout survive the trip (a tar stream in and out), with cwd", async () => {
+  for (const [name, t] of await targets()) {
+    const dir = tmpdir();
+    const bytes = Buffer.from([...Array(256).keys()]);
+    const wrote = await t.runBytes(["sh", "-c", "cat > blob && cat blob"], { cwd: dir, input: bytes });
+    assert.is(wrote.exitCode, 0, `${name}: ${wrote.stderr}`);
+    assert.equal([...wrote.stdout], [...bytes], `${name}: stdout is the exact bytes`);
+    assert.equal([...fs.readFileSync(path.join(dir, "blob"))], [...bytes], `${name}: stdin arrived exactly`);
+    const tar = await t.runBytes(["tar", "-c", "-f", "-", "blob"], { cwd: dir });
+    const out = tmpdir();
+    const x = await t.runBytes(["tar", "-x", "-f", "-"], { cwd: out, input: tar.stdout });
+    assert.is(x.exitCode, 0, `${name}: ${x.stderr}`);
+    assert.equal([...fs.readFileSync(path.join(out, "blob"))], [...bytes], name);
+    assert.is((await t.runBytes(["sh", "-c", "exit 4"])).exitCode, 4, name);
+  }
+});
+
 test("ports and probes: a listening port is busy and answers tcp and http probes; a closed one fails them", async () => {
   const port = await freePortBase(2);
   const server = http.createServer((_q, res) => res.end('{"items":[1,2]}')).listen(port, "127.0.0.1");

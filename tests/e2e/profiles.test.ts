@@ -122,7 +122,7 @@ test("the reachability file: names, never values; a file that was there before i
   assert.ok(fs.existsSync(path.join(repo, ".sbx", "profiles", "keep.toml")));
 });
 
-test("a profile placement, route or reachability this sbx does not honour stops plan at its line", async () => {
+test("a profile placement the backend does not honour, or a route with no candidates, stops plan at its line", async () => {
   const home = newHome();
   const repo = makeRepo({
     "infra.toml": 'profile = "remote"\n[project]\nname = "rem"\n[sandbox]\nbackend = "process"\n',
@@ -130,12 +130,12 @@ test("a profile placement, route or reachability this sbx does not honour stops 
   });
   const plan = await sbx(["plan"], { cwd: repo, home });
   assert.is(plan.code, 1);
-  assert.match(plan.stderr, "profiles/remote.toml:3:13: error: Placement ssh:// is not supported by this sbx yet");
+  assert.match(plan.stderr, "profiles/remote.toml:3:13: error: Placement ssh:// does not fit the process backend");
   assert.not.match(plan.stderr, "    at ");
   assert.equal(readRegistry(home).slots, {}, "nothing ran locally");
   fs.writeFileSync(path.join(repo, "profiles/remote.toml"), 'id = "remote"\nversion = 1\n\n[route]\nstrategy = "lowest-cost"\n');
   const route = await sbx(["validate"], { cwd: repo, home });
-  assert.match(route.stderr, "profiles/remote.toml:4:1: error: `route' is not supported by this sbx yet");
+  assert.match(route.stderr, "profiles/remote.toml:4:1: error: A route without candidates");
 });
 
 test.run();

@@ -91,6 +91,8 @@ export function fakeContext(stateDir: string, log: string[] = []): DriverContext
     main: os.tmpdir(),
     env: {},
     target: localTarget,
+    source: localTarget,
+    onTarget: { worktree: os.tmpdir(), state: stateDir },
     redactor: new Redactor(),
     secretRefs: {},
     force: false,

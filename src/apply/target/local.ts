@@ -121,6 +121,11 @@ export const localTarget: Target = {
       throw spawnProblem(argv[0]!, e);
     }
   },
+  async runBytes(argv, opts = {}) {
+    const r = await execa(argv[0]!, argv.slice(1), { cwd: opts.cwd, input: opts.input, stdin: opts.input === undefined ? "ignore" : undefined, reject: false, timeout: opts.timeoutMs, encoding: "buffer", stripFinalNewline: false, maxBuffer: 2 ** 31 - 1 });
+    if ((r as { code?: string }).code === "ENOENT") throw new DriverError(`Cannot start ${argv[0]}: not installed.`);
+    return { exitCode: r.exitCode ?? 1, stdout: Buffer.from(r.stdout as Uint8Array), stderr: Buffer.from(r.stderr as Uint8Array).toString("utf8"), timedOut: !!r.timedOut };
+  },
   async *lines(argv: string[], opts: RunOptions = {}): AsyncIterable<string> {
     const child = execa(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, extendEnv: !opts.env, reject: false, all: true, buffer: false, stdin: "ignore" });
     for await (const line of child.iterable({ from: "all" })) yield String(line);

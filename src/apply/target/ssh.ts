@@ -56,7 +56,7 @@ export function sshTarget(addr: SshAddress, opts: SshOptions = {}): Target {
   /** Run a shell script remotely with positional arguments; stdin from `input`. */
   async function sh(script: string, args: readonly string[], input?: string | Buffer, timeoutMs = 120_000) {
     const remote = quote(["sh", "-c", script, "sbx", ...args]);
-    const r = await execa(base[0]!, [...base.slice(1), "--", remote], { input, reject: false, timeout: timeoutMs, encoding: "buffer", stripFinalNewline: false, stdin: input === undefined ? "ignore" : undefined });
+    const r = await execa(base[0]!, [...base.slice(1), "--", remote], { input, reject: false, timeout: timeoutMs, encoding: "buffer", stripFinalNewline: false, stdin: input === undefined ? "ignore" : undefined, maxBuffer: 2 ** 31 - 1 });
     const text = (b: unknown) => Buffer.from((b ?? new Uint8Array()) as Uint8Array).toString("utf8");
     if ((r as { code?: string }).code === "ENOENT") throw new DriverError(`Cannot reach ${name}: the ssh client (${base[0]}) is not installed.`, undefined, "provision");
     // ssh exits 255 when it cannot connect or authenticate.
@@ -89,6 +89,10 @@ export function sshTarget(addr: SshAddress, opts: SshOptions = {}): Target {
         const stdout = r.stdout.toString("utf8").replace(/\n$/, "");
         return { exitCode: r.exitCode, stdout, stderr: r.stderr, all: `${stdout}${r.stderr}`, timedOut: r.timedOut, notFound: r.exitCode === 127 };
       });
+    },
+    async runBytes(argv, ro = {}) {
+      const r = await sh(`${ro.cwd ? `cd ${quote([ro.cwd])} && ` : ""}exec "$@"`, argv, ro.input, ro.timeoutMs ?? 600_000);
+      return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };
     },
     async *lines(argv: string[], ro: RunOptions = {}): AsyncIterable<string> {
       const d = envDelta(ro.env);

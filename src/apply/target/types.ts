@@ -20,6 +20,14 @@ export interface RunResult {
   notFound: boolean;
 }
 
+/** A command's result with stdout as bytes (tar streams, volume exports). */
+export interface BytesResult {
+  exitCode: number;
+  stdout: Buffer;
+  stderr: string;
+  timedOut: boolean;
+}
+
 export interface FileStat {
   kind: "file" | "dir" | "symlink" | "other";
   mode: number;
@@ -53,6 +61,8 @@ export interface Target {
   /** "local", or the placement it reaches (ssh://user@host). */
   readonly name: string;
   run(argv: string[], opts?: RunOptions): Promise<RunResult>;
+  /** Run a command with binary stdin and stdout (a tar stream in or out). */
+  runBytes(argv: string[], opts?: { cwd?: string; input?: Buffer; timeoutMs?: number }): Promise<BytesResult>;
   /** Run a command and yield its output lines as they come (logs -f). */
   lines(argv: string[], opts?: RunOptions): AsyncIterable<string>;
   /** File contents, or undefined when there is no such file. */

@@ -15,6 +15,8 @@ import { globalRedactor } from "../secrets/redact.js";
 import { runEngine, type EngineResult } from "../engine.js";
 import { appendEvent } from "../events.js";
 import { claimSlot, NoSlotError, setClaimStatus } from "../registry.js";
+import { registryHost } from "../placement.js";
+import { DEFAULT_REMOTE_ROOT, formatPlacement } from "../../compile/placement.js";
 import { buildReachability, publishReachability, readReachability, WORKTREE_FILE, type Reachability } from "../reachability.js";
 import { StateError, type InstanceMeta, type InstanceState } from "../state.js";
 import { claimOf, type Project } from "../project.js";
@@ -32,6 +34,8 @@ export interface ApplyRequest extends Interaction {
   slot?: number;
   /** `--target ADDR`: only these resources and what they depend on. */
   targets?: string[];
+  /** Run at this placement (already chosen: a restore seeded volumes there) instead of routing. */
+  placement?: string;
 }
 
 export interface ApplyOutcome {
@@ -67,7 +71,8 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   const home = p.opts.home;
   const bad = req.saved ? undefined : slotRequest(p, req.slot);
   if (bad) return { diags: [bad] };
-  let made = await planApply(p, { slot: req.saved?.plan.slot.number ?? req.slot });
+  const pinned = req.saved ? (req.saved.plan.placement?.target ?? "local") : req.placement;
+  let made = await planApply(p, { slot: req.saved?.plan.slot.number ?? req.slot, ...(pinned !== undefined ? { placement: pinned } : {}) });
   if (!("plan" in made)) return { diags: made.diags, texts: made.texts };
   let { plan, state } = made;
   const targeted = targetPlan(plan, req.saved?.plan.targets ?? req.targets ?? []);
@@ -82,7 +87,7 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   if (planErrors(plan).length) return { diags: planErrors(plan), plan, texts: made.texts };
   if (!hasChanges(plan)) {
     if (plan.slot.status === "held") {
-      await setClaimStatus(home, p.id, isStopped(state) ? "stopped" : "running", p.opts);
+      await setClaimStatus(home, p.id, isStopped(state) ? "stopped" : "running", p.opts, registryHost(p.placed.placement));
       // Nothing to converge, but what the sandbox was built from (profile versions) and
       // how to reach it may still need writing down.
       const meta = metaOf(p, plan);
@@ -109,7 +114,8 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
     const range = req.slot !== undefined ? { min: req.slot, max: req.slot } : (usableSlots(specs, slotRange(p.config.infra)) ?? slotRange(p.config.infra));
     let claimed;
     try {
-      claimed = await claimSlot({ home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range, who: p.opts });
+      const host = registryHost(p.placed.placement);
+      claimed = await claimSlot({ home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range, who: p.opts, ...(host ? { host, target: p.ctx.target, placement: formatPlacement(p.placed.placement!) } : {}) });
     } catch (e) {
       if (e instanceof NoSlotError) return { diags: [error("No slots available", { code: "slot", detail: `${e.message}. Destroy sandboxes you no longer need (sbx list; sbx destroy) or run sbx gc.` })], plan };
       throw e;
@@ -118,7 +124,7 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
     if (claimed.claim.slot !== plan.slot.number) {
       if (req.saved) return { diags: [error("Saved plan is stale", { code: "plan-stale", detail: `Slot ${plan.slot.number} was claimed by another sandbox meanwhile. Run sbx plan again.` })], plan };
       p.opts.log(`Slot ${plan.slot.number} was taken meanwhile; using slot ${claimed.claim.slot}.`);
-      made = await planApply(p, { slot: claimed.claim.slot });
+      made = await planApply(p, { slot: claimed.claim.slot, placement: plan.placement?.target ?? "local" });
       if (!("plan" in made)) return { diags: made.diags, texts: made.texts };
       ({ plan, state } = made);
       plan = targetPlan(plan, req.targets ?? []).plan;
@@ -137,14 +143,14 @@ async function applyLocked(p: Project, req: ApplyRequest): Promise<ApplyOutcome>
   } catch (e) {
     if (!(e instanceof StateError)) throw e;
     appendEvent(home, { event: "apply-failed", instance: p.id, failures: ["state"] });
-    await setClaimStatus(home, p.id, "incomplete", p.opts);
+    await setClaimStatus(home, p.id, "incomplete", p.opts, registryHost(p.placed.placement));
     return { diags: [error("State was lost during apply", { code: "state", detail: e.message })], plan };
   }
   const diags = engineDiagnostics(result, p.paths.worktree);
   const failed = diags.some((d) => d.severity === "error");
   appendEvent(home, { event: failed ? "apply-failed" : "apply-complete", instance: p.id, project: p.project, worktree: p.paths.worktree, slot: plan.slot.number, failures: result.failures.map((f) => f.address) });
   // The claim says how the last apply ended: never left "provisioning" after a failure or Ctrl-C.
-  await setClaimStatus(home, p.id, failed ? "incomplete" : isStopped(state) ? "stopped" : "running", p.opts);
+  await setClaimStatus(home, p.id, failed ? "incomplete" : isStopped(state) ? "stopped" : "running", p.opts, registryHost(p.placed.placement));
   if (!failed) {
     // Ready: every process answered its probe and the health gate (if any) passed.
     const { doc, diags: published } = await publish(p, state, plan, true);
@@ -165,12 +171,15 @@ function metaOf(p: Project, plan: Plan): InstanceMeta {
     slot: plan.slot.number,
     profiles: plan.profiles.map((x) => ({ id: x.id, version: x.version, hash: x.hash })),
     ...(p.origin ? { origin: p.origin } : {}),
+    // Where it runs when not here: destroy reaches it from state alone.
+    ...(p.placed.placement?.kind === "ssh" ? { placement: formatPlacement(p.placed.placement), remote_root: p.placed.remoteRoot ?? DEFAULT_REMOTE_ROOT } : {}),
+    ...(plan.placement?.route?.candidates.length ? { route: `${plan.placement.route.strategy}: ${plan.placement.route.chosen}, ${plan.placement.route.reason}` } : {}),
   };
 }
 
-/** Where the sandbox runs: the placement of the last profile that names one. */
+/** Where the sandbox runs: where it was placed (recorded, configured, or chosen by a route). */
 export function placementOf(p: Project): string {
-  return [...p.config.profiles].reverse().find((x) => x.placement)?.placement ?? "local";
+  return p.placed.placement ? formatPlacement(p.placed.placement) : "local";
 }
 
 /** Write the reachability document (only when something in it changed, unless `always`). */

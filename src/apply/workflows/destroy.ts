@@ -12,7 +12,7 @@ import { runEngine, type EngineResult } from "../engine.js";
 import { appendEvent, type EventName } from "../events.js";
 import { hostPaths } from "../host.js";
 import { claimOf, instanceFor, type Instance, type RunOptions } from "../project.js";
-import { readRegistry, releaseSlot } from "../registry.js";
+import { allRegistries, releaseSlot } from "../registry.js";
 import { withdrawReachability } from "../reachability.js";
 import { StateStore } from "../state.js";
 import { engineDiagnostics, lockInstance, type Interaction } from "./common.js";
@@ -94,7 +94,7 @@ export async function destroyInstance(inst: Instance, req: DestroyRequest): Prom
       }
     }
     const kept = await withdrawReachability(inst);
-    const released = await releaseSlot(inst.opts.home, inst.id, inst.opts);
+    const released = await releaseSlot(inst.opts.home, inst.id, inst.opts, claimOf(inst.opts.home, inst.id)?.host);
     const slot = released?.slot ?? (plan.slot.status === "held" ? plan.slot.number : undefined);
     // Files kept because they were edited stay sbx's: their state (and the originals
     // they would restore) stays for `sbx destroy --force`. Everything else goes.
@@ -128,7 +128,7 @@ export interface Collected {
 /** Every instance on this host: from registry claims and from instance state dirs. */
 export function knownInstances(home: string): { id: string; project: string; worktree: string; main: string; slot: number | null; expires_at: string | null }[] {
   const out = new Map<string, { id: string; project: string; worktree: string; main: string; slot: number | null; expires_at: string | null }>();
-  for (const c of Object.values(readRegistry(home).registry.slots)) out.set(c.instance, { id: c.instance, project: c.project, worktree: c.worktree, main: c.worktree, slot: c.slot, expires_at: c.expires_at });
+  for (const c of allRegistries(home).flatMap((r) => Object.values(r.registry.slots))) out.set(c.instance, { id: c.instance, project: c.project, worktree: c.worktree, main: c.worktree, slot: c.slot, expires_at: c.expires_at });
   const dir = path.join(home, "instances");
   for (const id of fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []) {
     const store = new StateStore(hostPaths.instance(home, id));

@@ -15,6 +15,9 @@ export interface StatusReport {
   instance: string;
   project: string;
   worktree: string;
+  /** Where it runs when not on this machine (ssh://user@host:port), and how a route chose it. */
+  placement?: string;
+  route?: string;
   slot: (SlotClaim & { time_left: string | null }) | null;
   resources: (ResourceStatus & { address: string; type: string })[];
   /** How to reach it (also in .sbx/sandbox.json): URLs, ports, env names, placement, TTL. */
@@ -52,6 +55,8 @@ export async function statusOf(inst: Instance): Promise<{ report?: StatusReport;
       instance: inst.id,
       project: inst.project,
       worktree: inst.paths.worktree,
+      ...(state.instance.placement ? { placement: state.instance.placement } : {}),
+      ...(state.instance.route ? { route: state.instance.route } : {}),
       slot: claim ? { ...claim, time_left: claim.expires_at ? timeLeft(claim.expires_at) : null } : null,
       resources,
       reachability: reach ?? null,
@@ -64,7 +69,7 @@ export function listInstances(home: string) {
   return knownInstances(home)
     .map((i) => {
       const claim = claimOf(home, i.id);
-      return { ...i, status: claim?.status ?? "no slot", ports: claim?.ports ?? {}, time_left: i.expires_at ? timeLeft(i.expires_at) : null };
+      return { ...i, status: claim?.status ?? "no slot", ports: claim?.ports ?? {}, placement: claim?.placement ?? "local", time_left: i.expires_at ? timeLeft(i.expires_at) : null };
     })
     .sort((a, b) => (a.slot ?? 1e9) - (b.slot ?? 1e9) || (a.id < b.id ? -1 : 1));
 }
@@ -131,8 +136,9 @@ export async function extendTtl(inst: Instance, duration: string, opts: { lockTi
   const lock = await lockInstance(inst, opts.lockTimeoutMs ?? 0);
   if ("diags" in lock) return lock;
   try {
-    if (!claimOf(inst.opts.home, inst.id)) return { diags: [error(`No sandbox for ${inst.paths.worktree}`, { code: "usage", detail: "Run `sbx apply` first." })] };
-    const at = await setExpiry(inst.opts.home, inst.id, new Date(Date.now() + ms).toISOString(), inst.opts);
+    const claim = claimOf(inst.opts.home, inst.id);
+    if (!claim) return { diags: [error(`No sandbox for ${inst.paths.worktree}`, { code: "usage", detail: "Run `sbx apply` first." })] };
+    const at = await setExpiry(inst.opts.home, inst.id, new Date(Date.now() + ms).toISOString(), inst.opts, claim.host);
     const { problem } = await updateExpiry(inst, at);
     return { expiresAt: at ?? undefined, diags: problem ? [warning("Reachability file not written", { detail: problem })] : [] };
   } finally {

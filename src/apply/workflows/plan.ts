@@ -13,7 +13,9 @@ import { PLAN_FORMAT_VERSION, summarise, type Observation, type Plan, type PlanU
 import { SBX_VERSION } from "../../version.js";
 import { claimOf, desiredGraph, backendName, recordedSets, type Instance, type Project } from "../project.js";
 import { predictSlot } from "../registry.js";
+import { registryHost } from "../placement.js";
 import { lockInstance } from "./common.js";
+import { placeForPlan } from "./place.js";
 import { StateError, type InstanceState, type StateResource } from "../state.js";
 
 export interface PlanOutcome {
@@ -137,6 +139,7 @@ export async function planDestroy(inst: Instance): Promise<PlanOutcome | { diags
   for (const c of changes) if (keeps.has(c.address)) c.reasons.push(keeps.get(c.address)!);
   const plan = basePlan(inst, state, "destroy");
   plan.slot = { number: claim?.slot ?? state.instance.slot ?? 0, status: claim ? "held" : "none" };
+  if (state.instance.placement) plan.placement = { target: state.instance.placement };
   plan.ports = claim?.ports ?? {};
   plan.resource_changes = changes;
   plan.summary = summarise(changes);
@@ -149,6 +152,8 @@ export async function planDestroy(inst: Instance): Promise<PlanOutcome | { diags
 export interface ApplyPlanRequest {
   /** Use this slot (a saved plan's, or one just claimed) instead of the held or predicted one. */
   slot?: number;
+  /** Use this placement (a saved plan's, or the one just chosen) instead of routing again. */
+  placement?: string;
 }
 
 /** The plan to converge a project to its configuration. */
@@ -156,6 +161,12 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   const { state, diags: stateDiags } = loadState(p);
   if (!state) return { diags: stateDiags };
   const diags: Diagnostic[] = [];
+  // Configuration errors first, before any host (maybe another one, over ssh) is asked anything.
+  const early = desiredGraph(p, req.slot ?? claimOf(p.opts.home, p.id)?.slot ?? (usableSlots(slotPortSpecs(p.config), slotRange(p.config.infra)) ?? slotRange(p.config.infra)).min);
+  if (hasErrors(early.diags)) return { diags: early.diags, texts: new Map([...p.config.texts, ...early.texts]) };
+  // Where it runs decides the target every driver below acts through (and the slot registry).
+  const placed = await placeForPlan(p, state, req.placement !== undefined ? { placement: req.placement } : {});
+  if (hasErrors(placed.diags)) return { diags: placed.diags };
   const stopped = Object.values(state.resources).map(stoppedAt).find((s) => s !== undefined);
   if (stopped)
     diags.push(warning("Sandbox stopped by `sbx stop`", { detail: `Stopped at ${stopped}; its slot, volumes and files are kept, so its stopped services are not drift. \`sbx start\` runs it again (an apply that changes a service starts that service); \`sbx destroy\` removes it.` }));
@@ -164,7 +175,8 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   let slot = req.slot ?? claim?.slot;
   if (slot === undefined) {
     const range = usableSlots(specs, slotRange(p.config.infra)) ?? slotRange(p.config.infra);
-    slot = await predictSlot({ home: p.opts.home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range });
+    const host = registryHost(p.placed.placement);
+    slot = await predictSlot({ home: p.opts.home, instance: p.id, project: p.project, worktree: p.paths.worktree, specs, range, ...(host ? { host, target: p.ctx.target } : {}) });
     if (slot === undefined)
       return { diags: [error("No slots available", { code: "slot", detail: `Every slot from ${range.min} to ${range.max} is claimed or has a port in use. Destroy sandboxes you no longer need (sbx list; sbx destroy) or run sbx gc.` })] };
   }
@@ -216,6 +228,7 @@ export async function planApply(p: Project, req: ApplyPlanRequest = {}): Promise
   const urls: PlanUrl[] = built.urls;
   Object.assign(plan, {
     instance: { id: p.id, project: p.project, worktree: p.paths.worktree, backend: backendName(p) },
+    ...(placed.placement ? { placement: placed.placement } : {}),
     slot: { number: slot, status: claim ? "held" : "to-claim" },
     ports: portsForSlot(specs, slot),
     profiles,

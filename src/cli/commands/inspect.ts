@@ -18,6 +18,7 @@ export async function statusCommand(g: GlobalOptions, flags: { json?: boolean })
   }
   out(`Sandbox ${report.instance} (project ${report.project})`);
   out(`  Worktree: ${report.worktree}`);
+  if (report.placement) out(`  Placement: ${report.placement}${report.route ? ` (route ${report.route})` : ""}`);
   if (!report.slot) {
     out("  Slot: none (run `sbx apply`)");
     return;
@@ -45,7 +46,7 @@ export function listCommand(flags: { json?: boolean }): void {
     return;
   }
   out(`${"SLOT".padEnd(5)} ${"INSTANCE".padEnd(28)} ${"STATUS".padEnd(12)} ${"TTL".padEnd(10)} WORKTREE`);
-  for (const r of rows) out(`${String(r.slot ?? "-").padEnd(5)} ${r.id.padEnd(28)} ${r.status.padEnd(12)} ${(r.time_left ?? "-").padEnd(10)} ${r.worktree}`);
+  for (const r of rows) out(`${String(r.slot ?? "-").padEnd(5)} ${r.id.padEnd(28)} ${r.status.padEnd(12)} ${(r.time_left ?? "-").padEnd(10)} ${r.worktree}${r.placement !== "local" ? `  (at ${r.placement})` : ""}`);
 }
 
 export function envCommand(g: GlobalOptions, flags: { format?: string }): void {

@@ -14,13 +14,20 @@ import { swarmBackend } from "./swarm.js";
 import type { Backend, BuildContext, BuildResult } from "./types.js";
 import { where } from "./common.js";
 import { profilePlacement } from "./placement.js";
-import { parsePlacement, type Placement, type PlacementKind } from "../placement.js";
+import { configuredPlacement, formatPlacement, parsePlacement, type Placement, type PlacementKind } from "../placement.js";
+import { routeOf } from "../route.js";
 
 const BACKENDS = new Map<string, Backend>();
 export function registerBackend(b: Backend): void {
   BACKENDS.set(b.name, b);
 }
 for (const b of [processBackend, composeBackend, swarmBackend, microvmBackend, kubernetesBackend]) registerBackend(b);
+
+/** The placement kinds a backend can run at; undefined for an unknown backend. */
+export function backendPlacements(name: string): readonly PlacementKind[] | undefined {
+  const b = BACKENDS.get(name);
+  return b ? (b.placements ?? ["local"]) : undefined;
+}
 
 /**
  * The backend a configuration selects (decided when it loads, see compile/agent.ts
@@ -41,7 +48,9 @@ export function slotPortSpecs(config: ResolvedConfig): PortSpec[] {
 /** Where the configuration places the sandbox, as drivers see it (a resolved k8s:// target, or the profile's placement). */
 export function placementOf(config: ResolvedConfig): Placement | undefined {
   if (backendOf(config) === "kubernetes") return kubePlacement(config);
-  return profilePlacement(config).placement;
+  // sandbox.placement: a profile's placement, or infra.toml's [sandbox] placement.
+  const c = configuredPlacement(config.infraMerged).value.placement;
+  return c.kind === "local" ? undefined : c;
 }
 
 /** A profile's placement that the backend does not honour is an error at its line, never a silent local run. */
@@ -87,7 +96,21 @@ export function buildGraph(config: ResolvedConfig, ctx: BuildContext): BuildResu
     return { resources: [], diags, urls: [], env: {}, texts: new Map() };
   }
   // A placement the backend cannot run at is an error, never a silent run on this machine.
-  diags.push(...profilePlacement(config).diags, ...placementProblems(config, backend));
-  const built = backend.build(config, ctx, ports);
+  diags.push(...profilePlacement(config).diags, ...placementProblems(config, backend), ...routeOf(config).diags);
+  // A placement set elsewhere than a profile (infra.toml, --set) or chosen by a route: the same rule.
+  const configured = configuredPlacement(config.infraMerged);
+  const placement = ctx.placement ?? configured.value.placement;
+  const profiled = config.profiles.some((p) => p.placement !== undefined);
+  if (!profiled) diags.push(...configured.diags);
+  const fromProfile = profiled && formatPlacement(configured.value.placement) === formatPlacement(placement);
+  if (!fromProfile && placement.kind !== "local" && !(backend.placements ?? ["local"]).includes(placement.kind))
+    diags.push(
+      error(`Backend \`${name}' cannot run at ${formatPlacement(placement)}`, {
+        address: "placement",
+        ...(configured.value.at && formatPlacement(configured.value.placement) === formatPlacement(placement) ? { range: configured.value.at } : {}),
+        detail: `The ${name} backend runs ${backend.placements ? `only at ${backend.placements.join(", ")}` : "only on this machine"}. ${placement.kind === "k8s" ? 'Use backend = "kubernetes" (or leave backend unset)' : 'Choose a backend that runs there (backend = "compose" runs on another host\'s Docker engine over ssh)'}, or remove the placement.`,
+      }),
+    );
+  const built = backend.build(config, { ...ctx, placement }, ports);
   return { ...built, diags: [...diags, ...built.diags], resources: [...built.resources].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0)) };
 }

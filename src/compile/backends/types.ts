@@ -3,7 +3,7 @@
 import type { Diagnostic } from "../diagnostics.js";
 import type { ResolvedConfig, SourceReader } from "../config.js";
 import type { Artefact, Resource } from "../../kinds/spec.js";
-import type { PlacementKind } from "../placement.js";
+import type { Placement, PlacementKind } from "../placement.js";
 import type { PortSpec } from "../ports.js";
 
 export interface Roots {
@@ -23,6 +23,8 @@ export interface BuildContext {
   sourceDir: string;
   /** File access, injected so compile stays pure. */
   reader: SourceReader;
+  /** Where the sandbox runs (a route's choice); absent: the configured `sandbox.placement`. */
+  placement?: Placement;
 }
 
 export interface Url {

@@ -36,6 +36,14 @@ export interface InfraConfig {
     profile?: string;
     ttl?: string;
     /**
+     * Where the sandbox runs: local (the default) or ssh://[user@]host[:port] (the compose backend on that host's Docker engine). A profile's `placement` sets it at priority 1000.
+     */
+    placement?: string;
+    /**
+     * On a remote placement, the directory that holds <instance>/worktree (the files the compose file needs) and <instance>/state (env and secrets files, the compose copy and override).
+     */
+    remote_root?: string;
+    /**
      * Also write .env.sandbox into the worktree root (kinfra's earlier layout), for tools that read it there. sbx lists it in the repository's .git/info/exclude, so it is never committed; a file already there is kept and restored on destroy.
      */
     env_file_in_worktree?: boolean;

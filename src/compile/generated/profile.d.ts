@@ -21,8 +21,36 @@ export interface ProfileConfig {
    */
   ttl?: string;
   route?: {
+    /**
+     * How one candidate is chosen: explicit (the first reachable, in the order written), prefer-self-hosted (the first reachable self-hosted one, else the first reachable), lowest-latency (probed round trip), lowest-cost (the `cost` of each candidate).
+     */
     strategy?: "prefer-self-hosted" | "lowest-cost" | "lowest-latency" | "explicit";
-    candidates?: string[];
+    /**
+     * How long a candidate may take to answer its probe before it counts as unreachable (default 10s).
+     */
+    probe_timeout?: string;
+    candidates?: (
+      | string
+      | {
+          /**
+           * Shown in the plan (default: the placement).
+           */
+          name?: string;
+          placement: string;
+          /**
+           * The backend on this candidate (default: the configured one).
+           */
+          backend?: string;
+          /**
+           * What running here costs, in any unit you compare by (per hour, say): lowest-cost picks the smallest.
+           */
+          cost?: number;
+          /**
+           * A host you run (default true); prefer-self-hosted tries these first.
+           */
+          self_hosted?: boolean;
+        }
+    )[];
   };
   reachability?: {
     ssh?: boolean;

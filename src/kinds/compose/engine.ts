@@ -136,3 +136,46 @@ export async function removeCreatedSince(ctx: DriverContext, project: string, be
   if (fresh("networks").length) await ctx.target.run(["docker", "network", "rm", ...fresh("networks")], { env: ctx.env, timeoutMs: 60_000 });
   await removeVolumes(ctx, fresh("volumes"));
 }
+
+/** The image helper containers run (volume export and import): $SBX_HELPER_IMAGE, default busybox. No registry is needed when it is already there. */
+export function helperImage(env: NodeJS.ProcessEnv): string {
+  return env.SBX_HELPER_IMAGE || "busybox:stable";
+}
+
+/** Runs tar in the helper image (its own tar, else busybox's). */
+const TAR_IN_HELPER = (args: string) => `if command -v tar >/dev/null 2>&1; then exec tar ${args}; else exec busybox tar ${args}; fi`;
+
+/** A named volume's contents as a tar stream, read through a throwaway helper container on the target (read-only mount, no network). */
+export async function exportVolume(ctx: DriverContext, volume: string): Promise<Buffer> {
+  const r = await ctx.target.runBytes(["docker", "run", "--rm", "--network", "none", "-v", `${volume}:/v:ro`, helperImage(ctx.env), "sh", "-c", TAR_IN_HELPER("-c -f - -C /v .")], { timeoutMs: 600_000 });
+  if (r.exitCode !== 0) throw new DriverError(`Cannot export volume ${volume} on ${ctx.target.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}. The helper image is ${helperImage(ctx.env)} (set SBX_HELPER_IMAGE to an image with sh and tar that the engine has).`);
+  return r.stdout;
+}
+
+/** The compose volume key (`data`) of a volume compose created, from its label. */
+export async function composeVolumeKey(ctx: DriverContext, volume: string): Promise<string> {
+  const [key] = await docker(ctx, ["volume", "inspect", "--format", '{{index .Labels "com.docker.compose.volume"}}', volume]);
+  return key && key !== "<no value>" ? key : volume;
+}
+
+/** Create a volume as compose would for `project` (its labels, so compose adopts it) and fill it from a tar stream. */
+export async function seedVolume(ctx: DriverContext, opts: { project: string; key: string; data: Buffer }): Promise<string> {
+  const name = `${opts.project}_${opts.key}`;
+  if ((await ctx.target.run(["docker", "volume", "inspect", name], { env: ctx.env, timeoutMs: 60_000 })).exitCode === 0) throw new DriverError(`Volume ${name} already exists on ${ctx.target.name}; sbx restores only into a volume it creates. Remove it or restore into another slot.`, undefined, "provision");
+  await docker(ctx, ["volume", "create", "--label", `com.docker.compose.project=${opts.project}`, "--label", `com.docker.compose.volume=${opts.key}`, name]);
+  const r = await ctx.target.runBytes(["docker", "run", "--rm", "-i", "--network", "none", "-v", `${name}:/v`, helperImage(ctx.env), "sh", "-c", TAR_IN_HELPER("-x -f - -C /v")], { input: opts.data, timeoutMs: 600_000 });
+  if (r.exitCode !== 0) {
+    await docker(ctx, ["volume", "rm", "-f", name]);
+    throw new DriverError(`Cannot fill volume ${name} on ${ctx.target.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}. The helper image is ${helperImage(ctx.env)}.`, undefined, "provision");
+  }
+  return name;
+}
+
+/** Pause a project's running containers (a consistent volume copy), returning a function that resumes them. */
+export async function pauseProject(ctx: DriverContext, project: string): Promise<() => Promise<void>> {
+  const running = (await containers(ctx, projectLabel(project))).filter((c) => c.state === "running").map((c) => c.name);
+  if (running.length) await docker(ctx, ["pause", ...running]);
+  return async () => {
+    if (running.length) await docker(ctx, ["unpause", ...running]);
+  };
+}

@@ -31,7 +31,9 @@ export async function stackStatus(ctx: DriverContext, prior: StateResource<Compo
     const states = [...new Set(mine.map((c) => c.state))].sort();
     const ports = [...new Set(mine.flatMap((c) => publishedPorts(c.ports)))].sort((x, y) => x - y);
     const state = !mine.length ? "missing" : states.length === 1 ? `${states[0]}${mine.length > 1 ? ` (${mine.length})` : ""}` : states.join("/");
-    return { name, state, urls: ports.map((p) => `http://localhost:${p}${names.has(p) ? ` (${names.get(p)})` : ""}`) };
+    // The ports are published on the host the stack runs on.
+    const host = ctx.placement?.kind === "ssh" ? ctx.placement.host : "localhost";
+    return { name, state, urls: ports.map((p) => `http://${host}:${p}${names.has(p) ? ` (${names.get(p)})` : ""}`) };
   });
   const running = cs.filter((c) => c.state === "running").length;
   const stopped = stoppedAt(prior);

@@ -40,26 +40,30 @@ const roots = new WeakMap<DriverContext, Promise<{ main: string; worktree: strin
 function realRoots(ctx: DriverContext): Promise<{ main: string; worktree: string }> {
   let r = roots.get(ctx);
   if (!r) {
-    r = (async () => ({ main: (await ctx.target.realpath(ctx.main)) ?? ctx.main, worktree: (await ctx.target.realpath(ctx.worktree)) ?? ctx.worktree }))();
+    // The main checkout is read on this machine; the worktree is where the sandbox is placed.
+    const wt = ctx.onTarget.worktree;
+    r = (async () => ({ main: (await ctx.source.realpath(ctx.main)) ?? ctx.main, worktree: (await ctx.target.realpath(wt)) ?? wt }))();
     roots.set(ctx, r);
   }
   return r;
 }
 
 async function resolvePaths(ctx: DriverContext, a: CopyAttrs): Promise<Resolved> {
+  // The source is read on this machine; the destination is in the worktree on the target.
   const src = path.resolve(ctx.main, a.source);
-  const dest = path.resolve(ctx.worktree, a.dest);
+  const wt = ctx.onTarget.worktree;
+  const dest = path.resolve(wt, a.dest);
   const problems: string[] = [];
   if (!inside(ctx.main, src)) problems.push(`${a.dest}: Source path escapes project root: ${a.source}`);
-  if (!inside(ctx.worktree, dest)) problems.push(`${a.dest}: Destination path escapes worktree: ${a.dest}`);
+  if (!inside(wt, dest)) problems.push(`${a.dest}: Destination path escapes worktree: ${a.dest}`);
   let same = false;
   if (!problems.length) {
     const { main: realMain, worktree: realWt } = await realRoots(ctx);
-    const realSrc = await ctx.target.realpath(src);
-    const srcStat = await ctx.target.stat(realSrc ?? src);
+    const realSrc = await ctx.source.realpath(src);
+    const srcStat = await ctx.source.stat(realSrc ?? src);
     if (realSrc && !inside(realMain, realSrc)) problems.push(`${a.dest}: Source ${a.source} is a link that leads out of the main repository; sbx never follows it.`);
     else if (!srcStat) {
-      const hint = (await ctx.target.stat(`${src}.example`)) ? ` Hint: cp ${a.source}.example ${a.source}` : "";
+      const hint = (await ctx.source.stat(`${src}.example`)) ? ` Hint: cp ${a.source}.example ${a.source}` : "";
       problems.push(`${a.dest}: Source not found at ${src}.${hint}`);
     } else if (srcStat.kind !== "file") problems.push(`${a.dest}: Source ${src} is a ${srcStat.kind === "dir" ? "directory" : "special file"}; [sandbox.files] copies single files.`);
     const destStat = await ctx.target.stat(dest);
@@ -68,7 +72,7 @@ async function resolvePaths(ctx: DriverContext, a: CopyAttrs): Promise<Resolved>
       problems.push(`${a.dest}: Destination is a link out of the worktree; sbx never writes through it.`);
     else if (destStat?.kind === "dir") problems.push(`${a.dest}: Destination ${dest} is a directory; sbx writes a file there. Move the directory or change the destination.`);
     const realDest = await ctx.target.realpath(dest);
-    same = !!realSrc && realSrc === realDest;
+    same = ctx.source === ctx.target && !!realSrc && realSrc === realDest;
   }
   if (problems.length) throw new DriverError(problems.join("; "), problems, "provision");
   return { src, dest, same };
@@ -80,9 +84,9 @@ async function copy(ctx: DriverContext, r: Resource<CopyAttrs>, prior?: StateRes
     ctx.log(`${r.address}: ${r.attrs.dest} is its own source (this is the main checkout); left as it is`);
     return { output: { same_file: true } };
   }
-  const data = await ctx.target.readFile(src);
+  const data = await ctx.source.readFile(src);
   if (data === undefined) throw new DriverError(`${r.attrs.dest}: Source not found at ${src}.`, undefined, "provision");
-  const st = await ctx.target.stat(src);
+  const st = await ctx.source.stat(src);
   const out = await writeOwned(ctx, { file: dest, data, mode: st?.mode ?? 0o644, prior: prior && !prior.output.same_file ? (prior.output as OwnedFileOutput) : undefined, recovering });
   return { output: { ...out, source_hash: sha256(data) } };
 }
@@ -91,25 +95,25 @@ export const copyDriver: Driver<CopyAttrs> & Planner<CopyAttrs> & DeletePreview<
   type: "copy",
   async plan(ctx, desired, prior) {
     if (prior) return { attrs: desired.attrs, reasons: [] };
-    const dest = path.resolve(ctx.worktree, desired.attrs.dest);
+    const dest = path.resolve(ctx.onTarget.worktree, desired.attrs.dest);
     // Nothing at the destination (the usual first apply): nothing to say, nothing to read.
     if (!(await ctx.target.stat(dest))) return { attrs: desired.attrs, reasons: [] };
     const src = path.resolve(ctx.main, desired.attrs.source);
-    const [d, s] = [await currentHash(ctx, dest), await currentHash(ctx, src)];
-    const realSrc = await ctx.target.realpath(src);
-    if (realSrc && realSrc === (await ctx.target.realpath(dest))) return { attrs: desired.attrs, reasons: ["destination is the source itself (main checkout): nothing to copy, never deleted"] };
+    const [d, s] = [await currentHash(ctx, dest), await currentHash(ctx, src, ctx.source)];
+    const realSrc = await ctx.source.realpath(src);
+    if (ctx.source === ctx.target && realSrc && realSrc === (await ctx.target.realpath(dest))) return { attrs: desired.attrs, reasons: ["destination is the source itself (main checkout): nothing to copy, never deleted"] };
     if (d !== undefined && d !== s) return { attrs: desired.attrs, reasons: ["will overwrite an existing file (kept as backup, restored on destroy)"] };
     if (d !== undefined) return { attrs: desired.attrs, reasons: ["the same file is already there: it stays the user's, and destroy leaves it"] };
     return { attrs: desired.attrs, reasons: [] };
   },
   async read(ctx, prior) {
     if (prior.output.same_file) return { status: "ok" };
-    const dest = path.resolve(ctx.worktree, prior.attrs.dest);
+    const dest = path.resolve(ctx.onTarget.worktree, prior.attrs.dest);
     const h = await currentHash(ctx, dest);
     if (h === undefined) return { status: "missing", reason: `${prior.attrs.dest} deleted outside sbx` };
     if (h !== prior.output.hash) {
       const data = await ctx.target.readFile(dest);
-      const src = await ctx.target.readFile(path.resolve(ctx.main, prior.attrs.source));
+      const src = await ctx.source.readFile(path.resolve(ctx.main, prior.attrs.source));
       const text = data && data.length <= TEXT_LIMIT && src && src.length <= TEXT_LIMIT ? data.toString("utf8") : undefined;
       return {
         status: "drifted",
@@ -118,7 +122,7 @@ export const copyDriver: Driver<CopyAttrs> & Planner<CopyAttrs> & DeletePreview<
         ...(text !== undefined ? { observed: { content: text }, expected: { content: src!.toString("utf8") } } : {}),
       };
     }
-    const s = await currentHash(ctx, path.resolve(ctx.main, prior.attrs.source));
+    const s = await currentHash(ctx, path.resolve(ctx.main, prior.attrs.source), ctx.source);
     if (s !== undefined && s !== prior.output.source_hash) return { status: "drifted", reason: `${prior.attrs.source} changed in the main repository`, action: "update" };
     return { status: "ok" };
   },
@@ -126,12 +130,12 @@ export const copyDriver: Driver<CopyAttrs> & Planner<CopyAttrs> & DeletePreview<
   update: (ctx, r, prior) => copy(ctx, r, prior),
   async delete(ctx, prior) {
     if (prior.output.same_file) return {};
-    const dest = path.resolve(ctx.worktree, prior.attrs.dest);
-    if (!inside(ctx.worktree, dest)) return { kept: `${dest} is outside the worktree; left alone` };
+    const dest = path.resolve(ctx.onTarget.worktree, prior.attrs.dest);
+    if (!inside(ctx.onTarget.worktree, dest)) return { kept: `${dest} is outside the worktree; left alone` };
     return removeOwned(ctx, dest, prior.output);
   },
   async keeps(ctx, prior) {
     if (prior.output.same_file) return "the destination is its own source (main checkout): left as it is";
-    return keptOnDelete(ctx, path.resolve(ctx.worktree, prior.attrs.dest), prior.output);
+    return keptOnDelete(ctx, path.resolve(ctx.onTarget.worktree, prior.attrs.dest), prior.output);
   },
 };

@@ -10,7 +10,7 @@ import type { HealthAttrs, HealthCheck } from "./kind.js";
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function probeOf(c: HealthCheck, ctx: DriverContext): Probe {
-  if (c.type === "exec") return { type: "exec", command: c.command, cwd: ctx.worktree };
+  if (c.type === "exec") return { type: "exec", command: c.command, cwd: ctx.onTarget.worktree };
   return c;
 }
 

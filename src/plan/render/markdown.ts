@@ -3,7 +3,7 @@
 
 import { planErrors, type Plan } from "../model.js";
 import { fencedLine } from "./lines.js";
-import { ACTION_ORDER, changeLines, summaryLine } from "./text.js";
+import { ACTION_ORDER, changeLines, placementLines, summaryLine } from "./text.js";
 
 export const GITHUB_COMMENT_LIMIT = 65536;
 
@@ -21,7 +21,8 @@ export function renderPlanMarkdown(plan: Plan, opts: MarkdownOptions = {}): stri
   const changes = plan.resource_changes.filter((c) => c.action !== "no-op");
   const headParts = [plan.instance.backend, plan.slot.status !== "none" ? `slot ${plan.slot.number}` : ""].filter(Boolean);
   const title = opts.title ?? `sbx plan for \`${plan.instance.project}\`${headParts.length ? ` (${headParts.join(", ")})` : ""}`;
-  const head = [`<!-- ${opts.marker ?? "sbx:plan"} -->`, `### ${title}`, "", `**${changes.length ? summaryLine(plan) : "No changes."}**`, ""];
+  const where = placementLines(plan);
+  const head = [`<!-- ${opts.marker ?? "sbx:plan"} -->`, `### ${title}`, "", `**${changes.length ? summaryLine(plan) : "No changes."}**`, "", ...(where.length ? [...where.map((l, i) => (i === 0 ? l : `- ${l.trim()}`)), ""] : [])];
   const errors = planErrors(plan).map((e) => `- :x: ${e.summary}${e.detail ? `: ${e.detail.split("\n")[0]}` : ""}`);
   const warnings = plan.diagnostics.filter((d) => d.severity === "warning").map((d) => `- :warning: ${d.summary}`);
   const notes = [...errors, ...warnings];

@@ -99,7 +99,24 @@ function heading(plan: Plan, opts: RenderOptions): string[] {
   // A destroy plan of a sandbox that never applied has no backend: say nothing rather than "backend ".
   out.push(opts.title ?? `Sandbox ${plan.instance.id}: project ${plan.instance.project}${plan.instance.backend ? `, backend ${plan.instance.backend}` : ""}${slotNote}`);
   for (const p of plan.profiles) out.push(`Profile ${p.id}@${p.version} (${p.hash}) from ${p.file}${p.built_from !== undefined ? `; this sandbox was built from ${p.id}@${p.built_from}` : ""}`);
+  out.push(...placementLines(plan));
   out.push("");
+  return out;
+}
+
+/** Where the sandbox runs and, when a route chose it, every candidate with what probing found. */
+export function placementLines(plan: Plan): string[] {
+  const pl = plan.placement;
+  if (!pl) return [];
+  const r = pl.route;
+  if (!r) return [`Placement: ${pl.target}`];
+  const out = [`Placement: ${pl.target} (route ${r.strategy} of profile ${r.profile}: ${r.chosen}, ${r.reason})`];
+  const w = Math.max(0, ...r.candidates.map((c) => c.name.length));
+  for (const c of r.candidates) {
+    const facts = [c.backend, c.self_hosted ? "self-hosted" : "metered", ...(c.cost !== undefined ? [`cost ${c.cost}`] : []), ...(c.latency_ms !== undefined ? [`${c.latency_ms} ms`] : [])].join(", ");
+    const mark = c.status === "chosen" ? "✓ chosen " : c.status === "available" ? "· passed " : "✗ skipped";
+    out.push(`  ${mark} ${c.name.padEnd(w)}  ${c.placement} (${facts})${c.status === "skipped" && c.reason ? `: ${c.reason}` : ""}`);
+  }
   return out;
 }
 

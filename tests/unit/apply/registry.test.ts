@@ -7,7 +7,8 @@ import * as net from "node:net";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { hostPaths } from "../../../src/apply/host.js";
-import { claimSlot, NoSlotError, predictSlot, readRegistry, RegistryError, releaseSlot, setClaimStatus, setExpiry, type ClaimRequest } from "../../../src/apply/registry.js";
+import { localTarget } from "../../../src/apply/target/local.js";
+import { allRegistries, claimSlot, NoSlotError, predictSlot, readRegistry, RegistryError, releaseSlot, setClaimStatus, setExpiry, type ClaimRequest } from "../../../src/apply/registry.js";
 import type { PortSpec } from "../../../src/compile/ports.js";
 import { runTs, srcModule } from "../../helpers/child.js";
 import { newHome } from "../../helpers/sbx.js";
@@ -203,6 +204,31 @@ process.stdout.write(String(r.claim.slot));`),
       .sort(),
     Array.from({ length: n }, (_, i) => `demo-${i}`).sort(),
   );
+});
+
+test("a remote host's claims live in its own registry, and its ports are checked on that host's target", async () => {
+  const home = newHome();
+  const specs: PortSpec[] = [{ name: "WEB_PORT", base: 30_000, stride: 1, standard: 30_000 }];
+  const asked: number[] = [];
+  // Stands in for the remote host: slot 1's port is busy there (and only there).
+  const remote = { ...localTarget, name: "ssh://dev@far", isPortFree: async (port: number) => (asked.push(port), port !== 30_001) };
+  const req = { home, instance: "far-1", project: "far", worktree: "/w", specs, range: { min: 1, max: 3 }, who: WHO, host: "dev@far_22", target: remote, placement: "ssh://dev@far" };
+  assert.is(await predictSlot(req), 2);
+  const r = await claimSlot(req);
+  assert.is(r.claim.slot, 2);
+  assert.equal(r.skipped, ["Slot 1 skipped: port WEB_PORT=30001 in use"]);
+  assert.is(r.claim.placement, "ssh://dev@far");
+  assert.ok(asked.includes(30_001), "the remote target was asked");
+  assert.equal(readRegistry(home).registry.slots, {}, "this machine's registry holds nothing");
+  assert.is(readRegistry(home, "dev@far_22").registry.slots["2"]!.instance, "far-1");
+  assert.ok(fs.existsSync(hostPaths.hostRegistry(home, "dev@far_22")));
+  // The same slot on this machine is free: registries do not share claims.
+  assert.is((await claimSlot({ ...req, host: undefined, target: undefined, placement: undefined, instance: "here-1", range: { min: 2, max: 2 }, specs: [{ name: "P", base: await freeBase(3), stride: 1, standard: 1 }] })).claim.slot, 2);
+  assert.equal(allRegistries(home).map((x) => [x.host ?? "local", Object.keys(x.registry.slots)]), [["local", ["2"]], ["dev@far_22", ["2"]]]);
+  await setExpiry(home, "far-1", "2030-01-01T00:00:00.000Z", WHO, "dev@far_22");
+  assert.is(readRegistry(home, "dev@far_22").registry.slots["2"]!.expires_at, "2030-01-01T00:00:00.000Z");
+  assert.is((await releaseSlot(home, "far-1", WHO, "dev@far_22"))?.slot, 2);
+  assert.equal(readRegistry(home, "dev@far_22").registry.slots, {});
 });
 
 test.run();

@@ -117,7 +117,7 @@ test("mistakes are located diagnostics: conflicting contexts, a placement anothe
   const conflict = build({ "infra.toml": `profile = "c"\n${INFRA}`, "profiles/c.toml": PROFILE("k8s://kind-sbx"), "agent.toml": `[backend.kubernetes]\ncontext = "other"\n`, "docker-compose.yml": COMPOSE });
   assert.equal(conflict.diags.map((d) => [d.summary, d.range?.file, d.range?.start.line]), [["Conflicting Kubernetes context", "agent.toml", 2]]);
   const other = build({ "infra.toml": `profile = "c"\n${INFRA.replace("[sandbox.ports]", '[sandbox]\nbackend = "process"\n\n[sandbox.ports]')}`, "profiles/c.toml": PROFILE("ssh://dev@box") });
-  assert.equal(other.diags.map((d) => [d.summary, d.range?.file, d.range?.start.line]), [["Placement ssh:// is not supported by this sbx yet", "profiles/c.toml", 3]]);
+  assert.equal(other.diags.map((d) => [d.summary, d.range?.file, d.range?.start.line]), [["Placement ssh:// does not fit the process backend", "profiles/c.toml", 3]]);
   const microvm = build({ "infra.toml": `profile = "c"\n${INFRA}`, "profiles/c.toml": PROFILE("k8s://kind-sbx"), "agent.toml": `[backend]\ntype = "microvm"\n`, "docker-compose.yml": COMPOSE });
   // agent.toml's [backend] type (priority 100) outranks the profile's placement (1000): the placement is the mistake.
   assert.equal(microvm.diags.filter((d) => d.severity === "error").map((d) => [d.summary, d.range?.file]), [["Placement k8s:// does not fit the microvm backend", "profiles/c.toml"]]);

@@ -27,19 +27,19 @@ function graph(files: Record<string, string>, opts: Parameters<typeof load>[1] =
 const at = (d: Diagnostic) => `${d.range?.file}:${d.range?.start.line}:${d.range?.start.col}: ${d.summary}`;
 const base = '[project]\nname = "m"\n\n[sandbox]\nbackend = "process"\n';
 
-test("route and reachability are located errors until they are honoured", () => {
+test("reachability is a located error until it is honoured (route is honoured: see tests/unit/compile/route.test.ts)", () => {
   const r = load({
     "infra.toml": `profile = "p"\n${base}`,
     "profiles/p.toml": 'id = "p"\nversion = 1\n[route]\nstrategy = "explicit"\n[reachability]\nssh = true\n',
   });
-  assert.equal(r.diags.map(at), ["profiles/p.toml:3:1: `route' is not supported by this sbx yet", "profiles/p.toml:5:1: `reachability' is not supported by this sbx yet"]);
+  assert.equal(r.diags.map(at), ["profiles/p.toml:5:1: `reachability' is not supported by this sbx yet"]);
   assert.is(r.config, undefined);
 });
 
 test("a placement no backend honours is an error at its value, never a silent local run", () => {
   const ssh = graph({ "infra.toml": `profile = "p"\n${base}`, "profiles/p.toml": 'id = "p"\nversion = 1\nplacement = "ssh://dev@box"\n' });
-  assert.equal(ssh.diags.map(at), ["profiles/p.toml:3:13: Placement ssh:// is not supported by this sbx yet"]);
-  assert.match(ssh.diags[0]!.detail!, "sbx will not run it locally in its place");
+  assert.equal(ssh.diags.map(at), ["profiles/p.toml:3:13: Placement ssh:// does not fit the process backend"]);
+  assert.match(ssh.diags[0]!.detail!, 'Set backend = "compose", or remove `placement\' to run here.');
   const k8s = graph({ "infra.toml": `profile = "p"\n${base}`, "profiles/p.toml": 'id = "p"\nversion = 1\nplacement = "k8s://kind-kind"\n' });
   assert.equal(k8s.diags.map(at), ["profiles/p.toml:3:13: Placement k8s:// does not fit the process backend"]);
   const local = graph({ "infra.toml": `profile = "p"\n${base}`, "profiles/p.toml": 'id = "p"\nversion = 1\nplacement = "local"\n' });
