@@ -155,6 +155,8 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
     const start = Date.now();
     const [begin, end] = VERB[c.action]!;
     ctx.log(`${c.address}: ${begin}`);
+    const verb = begin.replace("...", "");
+    ctx.progress?.({ address: c.address, phase: "begin", verb });
     const still = setInterval(() => ctx.log(`${c.address}: Still ${begin.replace("...", "").toLowerCase()}... [${Math.round((Date.now() - start) / 1000)}s elapsed]`), STILL_EVERY_MS);
     try {
       const desired: Resource = { address: c.address, type: c.type, attrs: c.after ?? {}, dependsOn: c.depends_on };
@@ -186,9 +188,11 @@ export async function runEngine(opts: EngineOptions): Promise<EngineResult> {
       const seconds = Math.round((Date.now() - start) / 1000);
       result.done.push({ address: c.address, action: c.action, seconds });
       const id = typeof (state.resources[c.address]?.output as { pid?: unknown } | undefined)?.pid === "number" ? ` [pid=${String(state.resources[c.address]!.output.pid)}]` : "";
+      ctx.progress?.({ address: c.address, phase: "done", verb });
       ctx.log(`${c.address}: ${end} after ${seconds}s${id}`);
       return true;
     } catch (e) {
+      ctx.progress?.({ address: c.address, phase: "failed", verb });
       if (e instanceof StateError) {
         lost ??= e;
         return false;

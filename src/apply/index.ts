@@ -19,6 +19,7 @@ export { profileCatalog, profileNameFor, showProfile, type Catalog, type Catalog
 export { drainEvents, EVENT_NAMES, type EventName } from "./events.js";
 export { hostConfigFile, loadHostConfig } from "./host-config.js";
 export type { Reachability } from "./reachability.js";
+export type { ProgressEvent } from "../kinds/driver.js";
 export { planApply, planDestroy, planLocked } from "./workflows/plan.js";
 export { sshArgv, sshInto, type SshRequest } from "./workflows/ssh.js";
 export { planInitAt, writeInit, type InitOutcome } from "./workflows/init.js";

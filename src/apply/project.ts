@@ -36,6 +36,8 @@ export interface RunOptions {
   /** `--input NAME=VALUE` for the profiles' inputs. */
   inputs?: Record<string, string>;
   log(line: string): void;
+  /** Structured begin/end of each resource's operation, for a live view on a terminal. */
+  progress?: DriverContext["progress"];
 }
 
 export interface Instance {
@@ -113,6 +115,7 @@ export function driverContext(opts: RunOptions, inst: { id: string; stateDir: st
     noWait: !!opts.noWait,
     ...(opts.healthTimeout !== undefined ? { healthTimeout: opts.healthTimeout } : {}),
     log: opts.log,
+    ...(opts.progress ? { progress: opts.progress } : {}),
   };
 }
 

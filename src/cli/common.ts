@@ -8,6 +8,7 @@ import { parseDuration } from "../compile/duration.js";
 import { error } from "../compile/diagnostics.js";
 import type { Plan } from "../plan/model.js";
 import { err, Exit, finish, out, printDiagnostics } from "./output.js";
+import { liveProgress } from "./live.js";
 
 export interface GlobalOptions {
   dir?: string;
@@ -61,7 +62,8 @@ export function home(): string {
 }
 
 export function runOptions(g: GlobalOptions, command: string, extra: Partial<RunOptions> = {}): RunOptions {
-  return { cwd: cwdOf(g), env: process.env, home: home(), sets: g.set ?? [], command, log: (line) => out(line), ...extra };
+  const progress = liveProgress();
+  return { cwd: cwdOf(g), env: process.env, home: home(), sets: g.set ?? [], command, log: (line) => out(line), ...(progress ? { progress } : {}), ...extra };
 }
 
 /** Parse a duration flag, or stop with a usage error. */

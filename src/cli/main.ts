@@ -6,6 +6,7 @@ import { exitCodeFor } from "../compile/diagnostics.js";
 import { SBX_VERSION } from "../version.js";
 import { disableColour, err, Exit, out, printDiagnostics, watchClosedPipes } from "./output.js";
 import { enterDirectory } from "./directory.js";
+import { addExamples } from "./examples.js";
 import type { GlobalOptions } from "./common.js";
 
 function collect(v: string, prev: string[] = []): string[] {
@@ -182,6 +183,11 @@ export function buildProgram(): Command {
     .option("--listen <host:port>", "where to listen (default 127.0.0.1:7878, or serve.listen in $SBX_HOME/config.toml)")
     .option("--reap-interval <duration>", "destroy expired sandboxes this often (default 1m; 0 turns it off)")
     .action(async (flags) => (await import("./commands/serve.js")).serveCommand(g(), flags));
+  program
+    .command("completion <shell>")
+    .description("print a completion script for bash, zsh or fish")
+    .action(async (shell) => (await import("./commands/completion.js")).completionCommand(program, shell));
+  addExamples(program);
   return program;
 }
 

@@ -47,9 +47,32 @@ export function stdoutClosed(): boolean {
   return closed.has(process.stdout);
 }
 
+/** Lines drawn under the output on a terminal (what is running now); every write goes above them. */
+let footer: string[] = [];
+
+function clearFooter(): void {
+  // Back to the footer's first line, then clear to the end of the screen.
+  if (footer.length) process.stdout.write(`\x1b[${footer.length}F\x1b[J`);
+}
+
+function drawFooter(): void {
+  if (footer.length) process.stdout.write(`${footer.join("\n")}\n`);
+}
+
+/** Replace the footer (only on a terminal); each line is cut to the width so the count of lines holds. */
+export function setFooter(lines: string[]): void {
+  if (!process.stdout.isTTY || closed.has(process.stdout)) return;
+  const width = Math.max(20, (process.stdout.columns || 80) - 1);
+  clearFooter();
+  footer = lines.map((l) => outputRedactor.redact(l.length > width ? `${l.slice(0, width - 1)}…` : l));
+  drawFooter();
+}
+
 function write(stream: NodeJS.WriteStream, text: string): void {
   if (closed.has(stream)) return;
+  clearFooter();
   stream.write(outputRedactor.redact(text.endsWith("\n") ? text : `${text}\n`));
+  drawFooter();
 }
 
 export function out(text: string): void {

@@ -41,6 +41,16 @@ export interface DriverContext {
   readonly healthTimeout?: number;
   /** A progress line; the printer redacts it. */
   log(line: string): void;
+  /** A resource's operation began or ended (a terminal shows what is running, with elapsed time). */
+  progress?(e: ProgressEvent): void;
+}
+
+export interface ProgressEvent {
+  address: string;
+  /** begin, then done or failed. */
+  phase: "begin" | "done" | "failed";
+  /** "Creating", "Destroying", ... */
+  verb: string;
 }
 
 export interface ApplyResult<A extends object = Record<string, unknown>> {
