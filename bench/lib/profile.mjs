@@ -36,10 +36,19 @@ export function packageOf(module) {
   return m ? m[1] : module.startsWith("src/") ? module : module.split("/")[0];
 }
 
+/** Every file of the bundle (the entry and its chunks, under the entry's directory) by file URL. */
+function bundleMaps(bundlePath) {
+  const dir = path.dirname(bundlePath);
+  const maps = new Map();
+  for (const f of fs.readdirSync(dir, { recursive: true })) if (String(f).endsWith(".mjs")) maps.set(`file://${path.join(dir, String(f))}`, bundleMap(path.join(dir, String(f))));
+  return maps;
+}
+
 /** Where a profile node's self time belongs: a bundled module, a Node internal, or a V8 bucket. */
-function place(frame, bundleUrl, map) {
+function place(frame, maps) {
   if (!frame.url) return frame.functionName.startsWith("(") ? frame.functionName : "(native)";
-  if (frame.url === bundleUrl) return moduleAt(map, frame.lineNumber);
+  const map = maps.get(frame.url);
+  if (map) return moduleAt(map, frame.lineNumber);
   if (frame.url.startsWith("node:")) return frame.url.replace(/^node:internal\//, "node:internal/");
   return frame.url;
 }
@@ -56,8 +65,7 @@ function selfTimes(profile) {
 }
 
 export function summarise(profiles, bundlePath) {
-  const map = bundleMap(bundlePath);
-  const bundleUrl = `file://${bundlePath}`;
+  const maps = bundleMaps(bundlePath);
   const byModule = new Map();
   const byFunction = new Map();
   let total = 0;
@@ -67,7 +75,7 @@ export function summarise(profiles, bundlePath) {
       const us = self.get(node.id) ?? 0;
       if (!us) continue;
       total += us;
-      const where = place(node.callFrame, bundleUrl, map);
+      const where = place(node.callFrame, maps);
       byModule.set(where, (byModule.get(where) ?? 0) + us);
       const fn = `${node.callFrame.functionName || "(anonymous)"} — ${where}${node.callFrame.url ? `:${node.callFrame.lineNumber + 1}` : ""}`;
       byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);

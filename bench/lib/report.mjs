@@ -189,14 +189,14 @@ function profileSection(prof) {
   if (!prof) return "## Where the time goes\n\nNot run (`--only` left it out, or `--no-profile`).";
   const out = ["## Where the time goes", ""];
   out.push(
-    `V8 CPU profiles (\`node --cpu-prof --cpu-prof-interval ${prof.intervalUs}\`), self time averaged over the runs and attributed to the bundled module a function sits in (esbuild marks each module's start in \`dist/sbx.mjs\`). Profiling itself slows the process down, so read the shares rather than the absolute sum. Reproduce with \`node bench/run.mjs --only profile\`; the raw \`.cpuprofile\` files are kept with \`--keep\`.`,
+    `V8 CPU profiles (\`node --cpu-prof --cpu-prof-interval ${prof.intervalUs}\`), self time averaged over the runs and attributed to the bundled module a function sits in (esbuild marks each module's start in \`dist/sbx.mjs\` and its chunks). Profiling itself slows the process down, so read the shares rather than the absolute sum. Reproduce with \`node bench/run.mjs --only profile\`; the raw \`.cpuprofile\` files are kept with \`--keep\`.`,
   );
   for (const p of prof.items) {
     out.push("", `### ${p.title}`, "", `Wall time while profiled: median ${fmtMs(summary(p.walls).median)} over ${p.runs} runs; sampled self time ${fmtMs(p.totalMs)}.`, "");
     out.push(table(["where (package, module or V8 bucket)", "self ms"], p.packages.slice(0, 12).map((x) => [x.name, x.ms.toFixed(1)])));
     out.push("", table(["function — location", "self ms"], p.functions.slice(0, 12).map((x) => [x.name.replace(/\|/g, "\\|"), x.ms.toFixed(1)])));
   }
-  out.push("", "### What every start parses", "", `\`dist/sbx.mjs\` is ${(prof.bundleTotal / 1024).toFixed(0)} KB; every invocation, \`--version\` included, compiles and evaluates all of it (one ESM file, imports hoisted). Bytes per package:`, "");
+  out.push("", "### What every start parses", "", `\`dist/sbx.mjs\`, the entry, is ${(prof.bundleTotal / 1024).toFixed(0)} KB: every invocation, \`--version\` included, compiles and evaluates it. A command's own code and the libraries it needs are chunks (\`dist/chunks/\`) imported when that command runs. Bytes per package in the entry:`, "");
   out.push(table(["package", "KB"], prof.bytes.slice(0, 12).map((b) => [b.name, (b.bytes / 1024).toFixed(0)])));
   if (prof.notes.length) out.push("", ...prof.notes.map((n) => `- ${n}`));
   return out.join("\n");

@@ -85,7 +85,7 @@ export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> 
   },
   async *logs(ctx, prior, opts) {
     const a = prior.attrs;
-    const cmd = await composeCommand(ctx.target, ctx.env);
+    const cmd = await composeCommand(ctx.target, ctx.env, ctx.home);
     const env = { ...ctx.env };
     delete env.COMPOSE_PROJECT_NAME;
     const args = [...cmd, "-p", a.project, "-f", a.copy, "-f", a.override, "--env-file", a.env_file, "logs", "--no-color", "--tail", String(opts.tail), ...(opts.follow ? ["--follow"] : []), ...(opts.service ? [opts.service] : [])];
