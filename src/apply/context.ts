@@ -16,44 +16,23 @@ function git(cwd: string, args: string[]): string | undefined {
 /** A directory the user named that cannot be used (-C /nonexistent). */
 export class NoSuchDirectory extends Error {}
 
-export function projectPaths(
-  cwd: string,
-  env: NodeJS.ProcessEnv = process.env,
-): ProjectPaths {
+export function projectPaths(cwd: string, env: NodeJS.ProcessEnv = process.env): ProjectPaths {
   let real: string;
   try {
     real = fs.realpathSync(cwd);
   } catch {
     throw new NoSuchDirectory(`No such directory: ${cwd}`);
   }
-  if (!fs.statSync(real).isDirectory())
-    throw new NoSuchDirectory(`Not a directory: ${cwd}`);
+  if (!fs.statSync(real).isDirectory()) throw new NoSuchDirectory(`Not a directory: ${cwd}`);
   // One git process for both answers (every command starts here); outside a work tree
   // (inside .git) --show-toplevel fails, so the common dir is asked alone.
-  const both = git(real, [
-    "rev-parse",
-    "--show-toplevel",
-    "--path-format=absolute",
-    "--git-common-dir",
-  ])?.split("\n");
+  const both = git(real, ["rev-parse", "--show-toplevel", "--path-format=absolute", "--git-common-dir"])?.split("\n");
   const top = both?.length === 2 ? both[0] : undefined;
-  const common =
-    both?.length === 2
-      ? both[1]
-      : git(real, ["rev-parse", "--path-format=absolute", "--git-common-dir"]);
+  const common = both?.length === 2 ? both[1] : git(real, ["rev-parse", "--path-format=absolute", "--git-common-dir"]);
   const worktree = top ? fs.realpathSync(top) : real;
   const main = common ? fs.realpathSync(path.dirname(common)) : worktree;
-  const xdgConfig =
-    env.XDG_CONFIG_HOME ||
-    (env.HOME ? path.join(env.HOME, ".config") : undefined);
-  return {
-    cwd: real,
-    worktree,
-    main,
-    xdgConfig,
-    sbxHome: sbxHome(env),
-    profilePath: splitProfilePath(env.SBX_PROFILE_PATH),
-  };
+  const xdgConfig = env.XDG_CONFIG_HOME || (env.HOME ? path.join(env.HOME, ".config") : undefined);
+  return { cwd: real, worktree, main, xdgConfig, sbxHome: sbxHome(env), profilePath: splitProfilePath(env.SBX_PROFILE_PATH) };
 }
 
 /** Project name + short hash of the worktree's real path: each worktree is its own sandbox. */
@@ -70,12 +49,7 @@ export const fsReader: SourceReader = {
       if (!st.isFile()) return undefined;
       return fs.readFileSync(abs, "utf8");
     } catch (e) {
-      if (
-        ["ENOENT", "ENOTDIR", "EACCES"].includes(
-          (e as NodeJS.ErrnoException).code ?? "",
-        )
-      )
-        return undefined;
+      if (["ENOENT", "ENOTDIR", "EACCES"].includes((e as NodeJS.ErrnoException).code ?? "")) return undefined;
       throw e;
     }
   },

@@ -36,18 +36,9 @@ function flagOf(o: Option): Node["flags"][number] {
   };
 }
 
-function walk(
-  cmd: Command,
-  path: string[],
-  out: Node[],
-  inherited: Node["flags"],
-): void {
+function walk(cmd: Command, path: string[], out: Node[], inherited: Node["flags"]): void {
   const own = cmd.options.filter((o) => !o.hidden).map(flagOf);
-  const flags = [
-    ...own,
-    ...inherited,
-    { names: ["-h", "--help"], description: "show help", takesValue: false },
-  ];
+  const flags = [...own, ...inherited, { names: ["-h", "--help"], description: "show help", takesValue: false }];
   const subs = cmd.commands.filter((c) => !c.name().startsWith("_"));
   const args = cmd.registeredArguments.map((a) => a.name());
   out.push({
@@ -61,10 +52,7 @@ function walk(
     fileArgument: args.some((a) => /file|dir/.test(a)),
   });
   // Global options (-C, --set, --no-color) are accepted after any command too.
-  const passDown =
-    path.length === 0
-      ? own.filter((f) => !f.names.includes("--version"))
-      : inherited;
+  const passDown = path.length === 0 ? own.filter((f) => !f.names.includes("--version")) : inherited;
   for (const c of subs) walk(c, [...path, c.name()], out, passDown);
 }
 
@@ -77,30 +65,18 @@ export function completionNodes(program: Command): Node[] {
 const shellWord = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function valueFlags(nodes: Node[]): string[] {
-  return [
-    ...new Set(
-      nodes.flatMap((n) =>
-        n.flags.filter((f) => f.takesValue).flatMap((f) => f.names),
-      ),
-    ),
-  ].sort();
+  return [...new Set(nodes.flatMap((n) => n.flags.filter((f) => f.takesValue).flatMap((f) => f.names)))].sort();
 }
 
 export function bashScript(nodes: Node[]): string {
   const cases = nodes
     .map((n) => {
-      const words = [
-        ...n.subcommands.map((s) => s.name),
-        ...n.flags.flatMap((f) => f.names),
-      ].join(" ");
+      const words = [...n.subcommands.map((s) => s.name), ...n.flags.flatMap((f) => f.names)].join(" ");
       return `    ${shellWord(n.path.join(" "))}) words=${shellWord(words)}; subs=${shellWord(n.subcommands.map((s) => s.name).join(" "))}; files=${n.fileArgument ? 1 : 0} ;;`;
     })
     .join("\n");
   const fixed = Object.entries(FIXED_VALUES)
-    .map(
-      ([flag, values]) =>
-        `    ${flag}) COMPREPLY=($(compgen -W ${shellWord(values.join(" "))} -- "$cur")); return ;;`,
-    )
+    .map(([flag, values]) => `    ${flag}) COMPREPLY=($(compgen -W ${shellWord(values.join(" "))} -- "$cur")); return ;;`)
     .join("\n");
   return `# bash completion for sbx. Load it with:  source <(sbx completion bash)
 # or install it:  sbx completion bash > ~/.local/share/bash-completion/completions/sbx
@@ -130,13 +106,7 @@ _sbx() {
 ${fixed}
   esac
   case " ${valueFlags(nodes)
-    .filter(
-      (f) =>
-        !DIR_FLAGS.has(f) &&
-        !FILE_FLAGS.has(f) &&
-        !FIXED_VALUES[f] &&
-        f !== "-C",
-    )
+    .filter((f) => !DIR_FLAGS.has(f) && !FILE_FLAGS.has(f) && !FIXED_VALUES[f] && f !== "-C")
     .join(" ")} " in *" $prev "*) COMPREPLY=(); return ;; esac
   _sbx_node "$path"
   COMPREPLY=($(compgen -W "$words" -- "$cur"))
@@ -146,18 +116,12 @@ complete -o default -F _sbx sbx
 `;
 }
 
-const zshWord = (s: string) =>
-  `'${s.replace(/'/g, `'\\''`).replace(/:/g, "\\:")}'`;
+const zshWord = (s: string) => `'${s.replace(/'/g, `'\\''`).replace(/:/g, "\\:")}'`;
 
 export function zshScript(nodes: Node[]): string {
   const cases = nodes
     .map((n) => {
-      const items = [
-        ...n.subcommands.map((s) => `${s.name}:${s.description}`),
-        ...n.flags.flatMap((f) =>
-          f.names.map((name) => `${name}:${f.description}`),
-        ),
-      ];
+      const items = [...n.subcommands.map((s) => `${s.name}:${s.description}`), ...n.flags.flatMap((f) => f.names.map((name) => `${name}:${f.description}`))];
       return `    ${shellWord(n.path.join(" "))}) subs=(${n.subcommands.map((s) => shellWord(s.name)).join(" ")}); items=(${items.map(zshWord).join(" ")}); files=${n.fileArgument ? 1 : 0} ;;`;
     })
     .join("\n");
@@ -179,10 +143,7 @@ _sbx() {
     ${[...DIR_FLAGS].join("|")}|-C) _files -/; return ;;
     ${[...FILE_FLAGS].join("|")}) _files; return ;;
 ${Object.entries(FIXED_VALUES)
-  .map(
-    ([flag, values]) =>
-      `    ${flag}) compadd -- ${values.join(" ")}; return ;;`,
-  )
+  .map(([flag, values]) => `    ${flag}) compadd -- ${values.join(" ")}; return ;;`)
   .join("\n")}
   esac
   (( \${valueflags[(Ie)\${words[CURRENT-1]}]} )) && return
@@ -200,15 +161,10 @@ compdef _sbx sbx
 `;
 }
 
-const fishWord = (s: string) =>
-  `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+const fishWord = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
 export function fishScript(nodes: Node[]): string {
-  const lines = [
-    "# fish completion for sbx. Load it with:  sbx completion fish | source",
-    "# or install it:  sbx completion fish > ~/.config/fish/completions/sbx.fish",
-    "complete -c sbx -f",
-  ];
+  const lines = ["# fish completion for sbx. Load it with:  sbx completion fish | source", "# or install it:  sbx completion fish > ~/.config/fish/completions/sbx.fish", "complete -c sbx -f"];
   // A condition for "the command path so far is exactly P".
   const at = (p: string[]) => `'__sbx_at ${p.join(" ")}'`;
   lines.push(
@@ -227,16 +183,9 @@ export function fishScript(nodes: Node[]): string {
     "end",
   );
   for (const n of nodes) {
-    for (const s of n.subcommands)
-      lines.push(
-        `complete -c sbx -n ${at(n.path)} -a ${fishWord(s.name)} -d ${fishWord(s.description)}`,
-      );
+    for (const s of n.subcommands) lines.push(`complete -c sbx -n ${at(n.path)} -a ${fishWord(s.name)} -d ${fishWord(s.description)}`);
     for (const f of n.flags) {
-      const spec = f.names
-        .map((name) =>
-          name.startsWith("--") ? `-l ${name.slice(2)}` : `-s ${name.slice(1)}`,
-        )
-        .join(" ");
+      const spec = f.names.map((name) => (name.startsWith("--") ? `-l ${name.slice(2)}` : `-s ${name.slice(1)}`)).join(" ");
       const value = !f.takesValue
         ? ""
         : f.values
@@ -246,9 +195,7 @@ export function fishScript(nodes: Node[]): string {
             : f.names.some((x) => FILE_FLAGS.has(x))
               ? " -r -F"
               : " -x";
-      lines.push(
-        `complete -c sbx -n ${at(n.path)} ${spec}${value} -d ${fishWord(f.description)}`,
-      );
+      lines.push(`complete -c sbx -n ${at(n.path)} ${spec}${value} -d ${fishWord(f.description)}`);
     }
     if (n.fileArgument) lines.push(`complete -c sbx -n ${at(n.path)} -F`);
   }

@@ -16,19 +16,11 @@ export function liveProgress(): ((e: ProgressEvent) => void) | undefined {
   const render = () => {
     const now = Date.now();
     const spin = FRAMES[frame++ % FRAMES.length];
-    const rows = [...running].map(
-      ([address, r]) =>
-        `${spin} ${address}: ${r.verb}... ${Math.floor((now - r.start) / 1000)}s`,
-    );
-    setFooter(
-      rows.length > MAX_LINES
-        ? [...rows.slice(0, MAX_LINES), `  and ${rows.length - MAX_LINES} more`]
-        : rows,
-    );
+    const rows = [...running].map(([address, r]) => `${spin} ${address}: ${r.verb}... ${Math.floor((now - r.start) / 1000)}s`);
+    setFooter(rows.length > MAX_LINES ? [...rows.slice(0, MAX_LINES), `  and ${rows.length - MAX_LINES} more`] : rows);
   };
   return (e) => {
-    if (e.phase === "begin")
-      running.set(e.address, { verb: e.verb, start: Date.now() });
+    if (e.phase === "begin") running.set(e.address, { verb: e.verb, start: Date.now() });
     else running.delete(e.address);
     if (running.size && !timer) {
       timer = setInterval(render, 120);

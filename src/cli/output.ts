@@ -3,12 +3,7 @@
 
 import pc from "picocolors";
 import { outputRedactor } from "../apply/output.js";
-import {
-  exitCodeFor,
-  sortDiagnostics,
-  sourceLine,
-  type Diagnostic,
-} from "../compile/diagnostics.js";
+import { exitCodeFor, sortDiagnostics, sourceLine, type Diagnostic } from "../compile/diagnostics.js";
 
 import type { Style } from "../plan/render/text.js";
 
@@ -20,25 +15,14 @@ export function disableColour(): void {
 }
 
 export function useColour(stream: NodeJS.WriteStream): boolean {
-  if (
-    colourOff ||
-    (process.env.NO_COLOR ?? "") !== "" ||
-    process.env.SBX_NO_COLOR
-  )
-    return false;
+  if (colourOff || (process.env.NO_COLOR ?? "") !== "" || process.env.SBX_NO_COLOR) return false;
   if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== "0") return true;
   return !!stream.isTTY;
 }
 
 export function styleFor(stream: NodeJS.WriteStream): Style {
   const c = pc.createColors(useColour(stream));
-  return {
-    green: c.green,
-    red: c.red,
-    yellow: c.yellow,
-    bold: c.bold,
-    dim: c.dim,
-  };
+  return { green: c.green, red: c.red, yellow: c.yellow, bold: c.bold, dim: c.dim };
 }
 
 /**
@@ -80,9 +64,7 @@ export function setFooter(lines: string[]): void {
   if (!process.stdout.isTTY || closed.has(process.stdout)) return;
   const width = Math.max(20, (process.stdout.columns || 80) - 1);
   clearFooter();
-  footer = lines.map((l) =>
-    outputRedactor.redact(l.length > width ? `${l.slice(0, width - 1)}…` : l),
-  );
+  footer = lines.map((l) => outputRedactor.redact(l.length > width ? `${l.slice(0, width - 1)}…` : l));
   drawFooter();
 }
 
@@ -102,39 +84,23 @@ export function err(text: string): void {
 }
 
 /** Render diagnostics (sorted, duplicates collapsed) to stderr. */
-export function printDiagnostics(
-  diags: readonly Diagnostic[],
-  texts: ReadonlyMap<string, string> = new Map(),
-): void {
+export function printDiagnostics(diags: readonly Diagnostic[], texts: ReadonlyMap<string, string> = new Map()): void {
   const st = styleFor(process.stderr);
   const seen = new Set<string>();
   for (const d of sortDiagnostics(diags)) {
     const key = `${d.severity}|${d.summary}|${d.detail}|${d.range?.file}:${d.range?.start.line}:${d.range?.start.col}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const label =
-      d.severity === "error"
-        ? st.red(st.bold("error"))
-        : st.yellow(st.bold("warning"));
+    const label = d.severity === "error" ? st.red(st.bold("error")) : st.yellow(st.bold("warning"));
     // A flag (`--set ...`) has no line: name it alone.
-    const where = !d.range
-      ? ""
-      : d.range.start.line > 0
-        ? `${d.range.file}:${d.range.start.line}:${d.range.start.col}: `
-        : `${d.range.file}: `;
+    const where = !d.range ? "" : d.range.start.line > 0 ? `${d.range.file}:${d.range.start.line}:${d.range.start.col}: ` : `${d.range.file}: `;
     const lines = [`${where}${label}: ${st.bold(d.summary)}`];
-    const text =
-      d.range && d.range.start.line > 0 ? texts.get(d.range.file) : undefined;
-    const src =
-      text !== undefined && d.range
-        ? sourceLine(text, d.range.start.line)
-        : undefined;
+    const text = d.range && d.range.start.line > 0 ? texts.get(d.range.file) : undefined;
+    const src = text !== undefined && d.range ? sourceLine(text, d.range.start.line) : undefined;
     if (src !== undefined && d.range) {
       const n = String(d.range.start.line);
       lines.push(`  ${n.padStart(4)} | ${src}`);
-      lines.push(
-        `  ${" ".repeat(4)} | ${" ".repeat(Math.max(0, d.range.start.col - 1))}${st.red("^")}`,
-      );
+      lines.push(`  ${" ".repeat(4)} | ${" ".repeat(Math.max(0, d.range.start.col - 1))}${st.red("^")}`);
     }
     if (d.detail) for (const l of d.detail.split("\n")) lines.push(`  ${l}`);
     err(lines.join("\n"));
@@ -142,10 +108,7 @@ export function printDiagnostics(
 }
 
 /** Print diagnostics and turn them into the command's exit status. */
-export function finish(
-  diags: readonly Diagnostic[],
-  texts?: ReadonlyMap<string, string>,
-): void {
+export function finish(diags: readonly Diagnostic[], texts?: ReadonlyMap<string, string>): void {
   if (diags.length) printDiagnostics(diags, texts);
   const code = exitCodeFor(diags);
   if (code) throw new Exit(code);

@@ -24,9 +24,37 @@ function backupPath(ctx: DriverContext, file: string): string {
   return path.join(ctx.onTarget.state, "backups", `${sha256(file).slice(0, 16)}-${path.basename(file)}`);
 }
 
-/** Written before sbx's first write to a path where nothing was: "what is here now is sbx's". */
-function noOriginalMarker(ctx: DriverContext, file: string): string {
+/**
+ * The originals ledger: before sbx's first write to a path where nothing was, a line
+ * `{"none":PATH}` ("what is here now is sbx's"); when sbx lets go of the path, `{"forget":PATH}`.
+ * The last line for a path counts. One append per file, where a marker file per file cost
+ * the creation of a file each (about half of a 1,000-file apply's disk time, bench/).
+ */
+function ledgerPath(ctx: DriverContext): string {
+  return path.join(ctx.onTarget.state, "originals.jsonl");
+}
+
+/** Written by sbx before the ledger (same meaning as a `none` line); still read for state dirs made then. */
+function legacyMarker(ctx: DriverContext, file: string): string {
   return `${backupPath(ctx, file)}.none`;
+}
+
+/** Whether the ledger's last word on `file` is "nothing was there"; undefined when it says nothing of it. */
+async function ledgerSaysNone(ctx: DriverContext, file: string): Promise<boolean | undefined> {
+  const text = (await ctx.target.readFile(ledgerPath(ctx)))?.toString("utf8") ?? "";
+  let said: boolean | undefined;
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    let entry: { none?: string; forget?: string };
+    try {
+      entry = JSON.parse(line) as { none?: string; forget?: string };
+    } catch {
+      continue; // a line cut short by a crash says nothing
+    }
+    if (entry.none === file) said = true;
+    else if (entry.forget === file) said = false;
+  }
+  return said;
 }
 
 function inside(root: string, p: string): boolean {
@@ -50,19 +78,18 @@ export async function currentHash(ctx: DriverContext, file: string, on: Target =
  */
 async function recordOriginal(ctx: DriverContext, file: string, data: string | Buffer, recovering: boolean): Promise<string | undefined> {
   const kept = backupPath(ctx, file);
-  const none = noOriginalMarker(ctx, file);
   if (recovering) {
     if (await ctx.target.stat(kept)) return kept;
-    if (await ctx.target.stat(none)) return undefined;
+    const said = await ledgerSaysNone(ctx, file);
+    if (said === true || (said === undefined && (await ctx.target.stat(legacyMarker(ctx, file))))) return undefined;
   }
   const st = await ctx.target.stat(file);
   const existing = st ? await ctx.target.readFile(file) : undefined;
   if (existing === undefined) {
-    await ctx.target.writeFile(none, "", 0o600);
+    await ctx.target.appendFile(ledgerPath(ctx), `${JSON.stringify({ none: file })}\n`);
     return undefined;
   }
   await ctx.target.writeFile(kept, existing, st!.mode & 0o777);
-  await ctx.target.remove(none);
   if (sha256(existing) !== sha256(data)) ctx.log(`${file}: kept the existing file as ${kept}; destroy restores it`);
   return kept;
 }
@@ -80,7 +107,10 @@ export async function writeOwned(ctx: DriverContext, opts: { file: string; data:
 /** Drop what sbx recorded about the original of `file`. */
 async function forget(ctx: DriverContext, file: string, backup: string | undefined): Promise<void> {
   if (backup) await ctx.target.remove(backup);
-  await ctx.target.remove(noOriginalMarker(ctx, file));
+  // Never re-create a state dir that is gone (that would hide its loss); a state dir from
+  // before the ledger has a marker file instead.
+  if (await ctx.target.stat(ledgerPath(ctx))) await ctx.target.appendFile(ledgerPath(ctx), `${JSON.stringify({ forget: file })}\n`);
+  else await ctx.target.remove(legacyMarker(ctx, file));
 }
 
 /**

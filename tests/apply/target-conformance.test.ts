@@ -40,6 +40,11 @@ test("files: write, read, stat, realpath, mkdir, remove; a directory where a fil
     assert.is(await t.realpath(f), f);
     await t.writeFile(f, Buffer.from([0, 255, 10]), 0o600);
     assert.equal([...(await t.readFile(f))!], [0, 255, 10], `${name}: binary safe`);
+    const log = path.join(dir, "new dir", "ledger.log");
+    await t.appendFile(log, "one\n");
+    await t.appendFile(log, "two\n");
+    assert.is((await t.readFile(log))!.toString(), "one\ntwo\n", `${name}: appends keep what was there`);
+    assert.is((await t.stat(log))!.mode, 0o600, `${name}: a new ledger is private`);
     await t.mkdir(path.join(dir, "d", "e"), 0o700);
     assert.is((await t.stat(path.join(dir, "d", "e")))!.kind, "dir");
     try {

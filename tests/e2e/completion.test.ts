@@ -22,25 +22,13 @@ async function script(shell: string): Promise<string> {
 /** What bash offers for the words typed so far (the last one is being completed). */
 function bashOffers(file: string, words: string[]): string[] {
   const quoted = words.map((w) => `'${w}'`).join(" ");
-  const out = execFileSync(
-    "bash",
-    [
-      "--norc",
-      "-c",
-      `source '${file}'; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _sbx; printf '%s\\n' "\${COMPREPLY[@]}"`,
-    ],
-    { cwd, encoding: "utf8" },
-  );
+  const out = execFileSync("bash", ["--norc", "-c", `source '${file}'; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _sbx; printf '%s\\n' "\${COMPREPLY[@]}"`], { cwd, encoding: "utf8" });
   return out.split("\n").filter(Boolean);
 }
 
 test("bash: the script registers with complete, and TAB offers commands, subcommands, flags and flag values", async () => {
   const file = await script("bash");
-  const registered = execFileSync(
-    "bash",
-    ["--norc", "-c", `source '${file}'; complete -p sbx`],
-    { encoding: "utf8" },
-  );
+  const registered = execFileSync("bash", ["--norc", "-c", `source '${file}'; complete -p sbx`], { encoding: "utf8" });
   assert.is(registered.trim(), "complete -o default -F _sbx sbx");
 
   assert.equal(bashOffers(file, ["sbx", "pl"]), ["plan"]);
@@ -50,43 +38,26 @@ test("bash: the script registers with complete, and TAB offers commands, subcomm
   );
   assert.equal(bashOffers(file, ["sbx", "worktree", "a"]), ["add"]);
   assert.equal(bashOffers(file, ["sbx", "plan", "--con"]), ["--concise"]);
-  assert.equal(bashOffers(file, ["sbx", "env", "--format", ""]), [
-    "shell",
-    "dotenv",
-    "json",
-  ]);
+  assert.equal(bashOffers(file, ["sbx", "env", "--format", ""]), ["shell", "dotenv", "json"]);
   // Global flags and their values before the command do not hide it.
-  assert.equal(bashOffers(file, ["sbx", "-C", "../x", "--set", "a=b", "app"]), [
-    "apply",
-  ]);
-  assert.equal(bashOffers(file, ["sbx", "profiles", "show", "--j"]), [
-    "--json",
-  ]);
+  assert.equal(bashOffers(file, ["sbx", "-C", "../x", "--set", "a=b", "app"]), ["apply"]);
+  assert.equal(bashOffers(file, ["sbx", "profiles", "show", "--j"]), ["--json"]);
   assert.ok(bashOffers(file, ["sbx", "destroy", "--"]).includes("--force"));
-  assert.ok(
-    !bashOffers(file, ["sbx", "plan", "--"]).includes("--force"),
-    "destroy's flag is not offered for plan",
-  );
+  assert.ok(!bashOffers(file, ["sbx", "plan", "--"]).includes("--force"), "destroy's flag is not offered for plan");
   // A flag that takes a free value offers nothing to pick from.
   assert.equal(bashOffers(file, ["sbx", "plan", "--target", ""]), []);
   // A saved plan is a file argument: apply offers the files here.
   fs.writeFileSync(path.join(cwd, "tfplan"), "{}");
   assert.ok(bashOffers(file, ["sbx", "apply", "tfp"]).includes("tfplan"));
   fs.mkdirSync(path.join(cwd, "other-worktree"), { recursive: true });
-  assert.equal(
-    bashOffers(file, ["sbx", "-C", "oth"]),
-    ["other-worktree"],
-    "-C completes directories",
-  );
+  assert.equal(bashOffers(file, ["sbx", "-C", "oth"]), ["other-worktree"], "-C completes directories");
 });
 
 test("bash: every command in --help completes (the script is made from the command tree)", async () => {
   const file = await script("bash");
   const help = await sbx(["--help"], { cwd, home });
   const section = help.stdout.split("\nCommands:\n")[1]!.split("\n\n")[0]!;
-  const commands = [...section.matchAll(/^ {2}([a-z][a-z-]*)/gm)]
-    .map((m) => m[1]!)
-    .filter((c) => c !== "help");
+  const commands = [...section.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((c) => c !== "help");
   assert.ok(commands.length > 20, help.stdout);
   const offered = bashOffers(file, ["sbx", ""]);
   for (const c of commands) assert.ok(offered.includes(c), `${c} is offered`);
@@ -95,9 +66,7 @@ test("bash: every command in --help completes (the script is made from the comma
 test("every command's --help, subcommands included, ends with examples", async () => {
   const commandsIn = (help: string) => {
     const section = help.split("\nCommands:\n")[1]?.split("\n\n")[0] ?? "";
-    return [...section.matchAll(/^ {2}([a-z][a-z-]*)/gm)]
-      .map((m) => m[1]!)
-      .filter((c) => c !== "help");
+    return [...section.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((c) => c !== "help");
   };
   const top = await sbx(["--help"], { cwd, home });
   assert.match(top.stdout, "Examples:\n  sbx plan");
@@ -108,11 +77,7 @@ test("every command's --help, subcommands included, ends with examples", async (
     const cmd = queue.shift()!;
     const r = await sbx([...cmd, "--help"], { cwd, home });
     assert.is(r.code, 0, r.stderr);
-    assert.match(
-      r.stdout,
-      /\nExamples:\n {2}\S/,
-      `sbx ${cmd.join(" ")} --help has examples`,
-    );
+    assert.match(r.stdout, /\nExamples:\n {2}\S/, `sbx ${cmd.join(" ")} --help has examples`);
     for (const sub of commandsIn(r.stdout)) queue.push([...cmd, sub]);
     checked++;
   }
@@ -124,23 +89,13 @@ test("zsh and fish: the scripts parse in the real shells, and fish completes fro
     const file = await script(shell);
     const has = spawnSync("sh", ["-c", `command -v ${shell}`]).status === 0;
     if (!has) {
-      console.warn(
-        `\n!!! ${shell} is not installed: its completion script was not parsed !!!`,
-      );
+      console.warn(`\n!!! ${shell} is not installed: its completion script was not parsed !!!`);
       continue;
     }
     const check = spawnSync(shell, ["-n", file], { encoding: "utf8" });
     assert.is(check.status, 0, `${shell} -n: ${check.stderr}`);
     if (shell === "fish") {
-      const offers = execFileSync(
-        "fish",
-        [
-          "--no-config",
-          "-c",
-          `source '${file}'; complete -C 'sbx worktree a'; complete -C 'sbx env --format '`,
-        ],
-        { encoding: "utf8" },
-      );
+      const offers = execFileSync("fish", ["--no-config", "-c", `source '${file}'; complete -C 'sbx worktree a'; complete -C 'sbx env --format '`], { encoding: "utf8" });
       assert.match(offers, /^add\t/m);
       assert.match(offers, /^dotenv(\t|$)/m);
     }

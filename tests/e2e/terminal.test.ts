@@ -11,20 +11,12 @@ import { makeRepo, newHome, ROOT, SBX, sbx } from "../helpers/sbx.js";
 
 function quickstartRepo(): string {
   const files: Record<string, string> = {};
-  for (const f of ["infra.toml", "api.mjs", "web.mjs"])
-    files[f] = fs.readFileSync(
-      path.join(ROOT, "examples/quickstart", f),
-      "utf8",
-    );
+  for (const f of ["infra.toml", "api.mjs", "web.mjs"]) files[f] = fs.readFileSync(path.join(ROOT, "examples/quickstart", f), "utf8");
   return makeRepo(files);
 }
 
 /** Run sbx under a pseudo-terminal; resolves with everything written to it. */
-function onTerminal(
-  args: string[],
-  cwd: string,
-  home: string,
-): Promise<{ code: number | null; output: string }> {
+function onTerminal(args: string[], cwd: string, home: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const cmd = [process.execPath, SBX, ...args].map((a) => `'${a}'`).join(" ");
     const child = spawn("script", ["-qec", cmd, "/dev/null"], {
@@ -57,21 +49,11 @@ test("on a terminal, apply shows what is running with a spinner and elapsed time
   assert.match(r.output, SPINNER);
   assert.ok(r.output.includes(CLEAR), "the view is redrawn in place");
   // Log lines are printed above the view, as they are without a terminal.
-  assert.match(
-    r.output,
-    /process\.api: Creation complete after \d+s \[pid=\d+\]/,
-  );
+  assert.match(r.output, /process\.api: Creation complete after \d+s \[pid=\d+\]/);
   const summary = r.output.indexOf("Apply complete!");
   assert.ok(summary > 0, r.output);
-  assert.not.match(
-    r.output.slice(summary),
-    SPINNER,
-    "nothing of the view is left under the summary",
-  );
-  assert.is(
-    (await sbx(["destroy", "--auto-approve"], { cwd: repo, home })).code,
-    0,
-  );
+  assert.not.match(r.output.slice(summary), SPINNER, "nothing of the view is left under the summary");
+  assert.is((await sbx(["destroy", "--auto-approve"], { cwd: repo, home })).code, 0);
 });
 
 test("piped, the same apply prints one plain line per step and no terminal codes", async () => {
@@ -81,15 +63,9 @@ test("piped, the same apply prints one plain line per step and no terminal codes
   assert.is(r.code, 0, r.stderr);
   assert.not.ok(r.stdout.includes("\x1b["), "no escape codes");
   assert.not.match(r.stdout, SPINNER);
-  assert.match(
-    r.stdout,
-    /process\.web: Creating\.\.\.\nprocess\.web: waiting for http:\/\/127\.0\.0\.1:\d+\/health \(up to 30s\)/,
-  );
+  assert.match(r.stdout, /process\.web: Creating\.\.\.\nprocess\.web: waiting for http:\/\/127\.0\.0\.1:\d+\/health \(up to 30s\)/);
   assert.match(r.stdout, /health\.gate: Creation complete after \d+s/);
-  assert.is(
-    (await sbx(["destroy", "--auto-approve"], { cwd: repo, home })).code,
-    0,
-  );
+  assert.is((await sbx(["destroy", "--auto-approve"], { cwd: repo, home })).code, 0);
 });
 
 test.run();

@@ -7,21 +7,9 @@ import * as path from "node:path";
 import { execa } from "execa";
 import writeFileAtomic from "write-file-atomic";
 import { DriverError } from "../../kinds/driver.js";
-import {
-  commandOf,
-  groupMembers,
-  portListeners,
-  procStat,
-  withMarker,
-} from "./proc.js";
+import { commandOf, groupMembers, portListeners, procStat, withMarker } from "./proc.js";
 import { runProbe } from "./probe.js";
-import type {
-  FileStat,
-  ProcessControl,
-  RunOptions,
-  RunResult,
-  Target,
-} from "./types.js";
+import type { FileStat, ProcessControl, RunOptions, RunResult, Target } from "./types.js";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -39,9 +27,7 @@ function isFree(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = net.createServer();
     srv.once("error", () => resolve(false));
-    srv.listen({ port, host, exclusive: true }, () =>
-      srv.close(() => resolve(true)),
-    );
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
   });
 }
 
@@ -61,17 +47,10 @@ function statOf(p: string): FileStat | undefined {
     st = fs.lstatSync(p, { throwIfNoEntry: false });
     if (!st) return undefined;
   } catch (e) {
-    if (["ENOENT", "ENOTDIR"].includes((e as NodeJS.ErrnoException).code ?? ""))
-      return undefined;
+    if (["ENOENT", "ENOTDIR"].includes((e as NodeJS.ErrnoException).code ?? "")) return undefined;
     throw e;
   }
-  const kind = st.isSymbolicLink()
-    ? "symlink"
-    : st.isFile()
-      ? "file"
-      : st.isDirectory()
-        ? "dir"
-        : "other";
+  const kind = st.isSymbolicLink() ? "symlink" : st.isFile() ? "file" : st.isDirectory() ? "dir" : "other";
   return { kind, mode: st.mode & 0o7777, size: st.size };
 }
 
@@ -79,17 +58,11 @@ const processes: ProcessControl = {
   spawnDetached(argv, opts) {
     let child;
     try {
-      child = spawn(argv[0]!, argv.slice(1), {
-        cwd: opts.cwd,
-        env: opts.env,
-        detached: true,
-        stdio: "ignore",
-      });
+      child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, detached: true, stdio: "ignore" });
     } catch (e) {
       throw spawnProblem(opts.what ?? argv[0]!, e);
     }
-    if (child.pid === undefined)
-      throw new DriverError(`Cannot start ${opts.what ?? argv[0]}.`);
+    if (child.pid === undefined) throw new DriverError(`Cannot start ${opts.what ?? argv[0]}.`);
     child.on("error", () => undefined); // reported through the missing pid's start time
     child.unref();
     return child.pid;
@@ -151,71 +124,42 @@ export const localTarget: Target = {
     }
   },
   async runBytes(argv, opts = {}) {
-    const r = await execa(argv[0]!, argv.slice(1), {
-      cwd: opts.cwd,
-      input: opts.input,
-      stdin: opts.input === undefined ? "ignore" : undefined,
-      reject: false,
-      timeout: opts.timeoutMs,
-      encoding: "buffer",
-      stripFinalNewline: false,
-      maxBuffer: 2 ** 31 - 1,
-    });
-    if ((r as { code?: string }).code === "ENOENT")
-      throw new DriverError(`Cannot start ${argv[0]}: not installed.`);
-    return {
-      exitCode: r.exitCode ?? 1,
-      stdout: Buffer.from(r.stdout as Uint8Array),
-      stderr: Buffer.from(r.stderr as Uint8Array).toString("utf8"),
-      timedOut: !!r.timedOut,
-    };
+    const r = await execa(argv[0]!, argv.slice(1), { cwd: opts.cwd, input: opts.input, stdin: opts.input === undefined ? "ignore" : undefined, reject: false, timeout: opts.timeoutMs, encoding: "buffer", stripFinalNewline: false, maxBuffer: 2 ** 31 - 1 });
+    if ((r as { code?: string }).code === "ENOENT") throw new DriverError(`Cannot start ${argv[0]}: not installed.`);
+    return { exitCode: r.exitCode ?? 1, stdout: Buffer.from(r.stdout as Uint8Array), stderr: Buffer.from(r.stderr as Uint8Array).toString("utf8"), timedOut: !!r.timedOut };
   },
   async *lines(argv: string[], opts: RunOptions = {}): AsyncIterable<string> {
-    const child = execa(argv[0]!, argv.slice(1), {
-      cwd: opts.cwd,
-      env: opts.env,
-      extendEnv: !opts.env,
-      reject: false,
-      all: true,
-      buffer: false,
-      stdin: "ignore",
-    });
-    for await (const line of child.iterable({ from: "all" }))
-      yield String(line);
+    const child = execa(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, extendEnv: !opts.env, reject: false, all: true, buffer: false, stdin: "ignore" });
+    for await (const line of child.iterable({ from: "all" })) yield String(line);
     const r = await child;
-    if (r.exitCode !== 0)
-      throw new DriverError(`${argv.join(" ")} exited ${r.exitCode}`);
+    if (r.exitCode !== 0) throw new DriverError(`${argv.join(" ")} exited ${r.exitCode}`);
   },
   async readFile(p) {
     try {
       return fs.readFileSync(p);
     } catch (e) {
-      if (
-        ["ENOENT", "ENOTDIR"].includes((e as NodeJS.ErrnoException).code ?? "")
-      )
-        return undefined;
-      if ((e as NodeJS.ErrnoException).code === "EISDIR")
-        throw new DriverError(`${p} is a directory, not a file.`);
+      if (["ENOENT", "ENOTDIR"].includes((e as NodeJS.ErrnoException).code ?? "")) return undefined;
+      if ((e as NodeJS.ErrnoException).code === "EISDIR") throw new DriverError(`${p} is a directory, not a file.`);
       throw e;
     }
   },
   async writeFile(p, data, mode) {
     ensureDir(path.dirname(p));
     const st = statOf(p);
-    if (st?.kind === "dir")
-      throw new DriverError(
-        `${p} is a directory; sbx writes a file there. Move the directory away or change the destination.`,
-      );
+    if (st?.kind === "dir") throw new DriverError(`${p} is a directory; sbx writes a file there. Move the directory away or change the destination.`);
     // Atomic (never half a file), but not fsync'd: every file a kind writes is checked by
     // hash on the next plan, so one lost to a crash shows as drift and is written again.
     // State, journal and registry, which nothing could re-derive, are fsync'd (apply/atomic.ts).
     writeFileAtomic.sync(p, data, { fsync: false, mode });
   },
+  async appendFile(p, data) {
+    ensureDir(path.dirname(p));
+    fs.appendFileSync(p, data, { mode: 0o600 });
+  },
   async remove(p, opts) {
     fs.rmSync(p, { force: true, recursive: !!opts?.recursive });
     // A removed directory may be one we knew: forget what lies under it.
-    for (const d of knownDirs)
-      if (d === p || d.startsWith(`${p}/`)) knownDirs.delete(d);
+    for (const d of knownDirs) if (d === p || d.startsWith(`${p}/`)) knownDirs.delete(d);
   },
   async stat(p) {
     return statOf(p);
@@ -232,12 +176,7 @@ export const localTarget: Target = {
     try {
       return fs.readdirSync(p).sort();
     } catch (e) {
-      if (
-        ["ENOENT", "ENOTDIR", "EACCES"].includes(
-          (e as NodeJS.ErrnoException).code ?? "",
-        )
-      )
-        return undefined;
+      if (["ENOENT", "ENOTDIR", "EACCES"].includes((e as NodeJS.ErrnoException).code ?? "")) return undefined;
       throw e;
     }
   },

@@ -116,6 +116,10 @@ export function sshTarget(addr: SshAddress, opts: SshOptions = {}): Target {
       if (r.exitCode === 3) throw new DriverError(`${p} on ${name} is a directory; sbx writes a file there. Move the directory away or change the destination.`, undefined, "provision");
       if (r.exitCode !== 0) throw new DriverError(`Cannot write ${p} on ${name}: ${r.stderr.trim()}`, undefined, "provision");
     },
+    async appendFile(p, data) {
+      const r = await sh('mkdir -p -- "$(dirname -- "$1")" && (umask 077 && cat >> "$1")', [p], Buffer.from(data));
+      if (r.exitCode !== 0) throw new DriverError(`Cannot append to ${p} on ${name}: ${r.stderr.trim()}`, undefined, "provision");
+    },
     async remove(p, ro) {
       const r = await sh(ro?.recursive ? 'rm -rf -- "$1"' : 'rm -f -- "$1"', [p]);
       if (r.exitCode !== 0) throw new DriverError(`Cannot remove ${p} on ${name}: ${r.stderr.trim()}`);

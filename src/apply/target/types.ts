@@ -69,6 +69,8 @@ export interface Target {
   readFile(p: string): Promise<Buffer | undefined>;
   /** Atomic write (temp, fsync, rename), creating parent directories. */
   writeFile(p: string, data: string | Buffer, mode?: number): Promise<void>;
+  /** Append to a file (created 0600 with its parent directories when missing): one write, no new file per call. */
+  appendFile(p: string, data: string): Promise<void>;
   remove(p: string, opts?: { recursive?: boolean }): Promise<void>;
   /** lstat: undefined when missing. */
   stat(p: string): Promise<FileStat | undefined>;

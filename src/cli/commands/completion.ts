@@ -10,8 +10,7 @@ export function completionCommand(program: Command, shell: string): void {
     return finish([
       error(`No completion for the shell \`${shell}'`, {
         code: "usage",
-        detail:
-          "sbx completes bash, zsh and fish: source <(sbx completion bash), source <(sbx completion zsh), sbx completion fish | source.",
+        detail: "sbx completes bash, zsh and fish: source <(sbx completion bash), source <(sbx completion zsh), sbx completion fish | source.",
       }),
     ]);
   out(SHELLS[shell as Shell](completionNodes(program)));

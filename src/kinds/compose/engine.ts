@@ -26,12 +26,7 @@ function localKey(env: NodeJS.ProcessEnv): string {
       }
     }
   // The compose plugin lives beside the docker CLI's config, not on PATH.
-  const plugins = path.join(
-    env.DOCKER_CONFIG ?? path.join(env.HOME ?? "/", ".docker"),
-    "cli-plugins",
-    "docker-compose",
-  );
-  const plugin = fs.statSync(plugins, { throwIfNoEntry: false });
+  const plugin = fs.statSync(path.join(env.DOCKER_CONFIG ?? path.join(env.HOME ?? "/", ".docker"), "cli-plugins", "docker-compose"), { throwIfNoEntry: false });
   if (plugin) parts.push(`plugin@${plugin.mtimeMs}`);
   return parts.join(" ");
 }
@@ -47,17 +42,10 @@ function readCache(file: string): { key?: string; cmd?: string[] } | undefined {
 }
 
 /** The compose command available on the target: the plugin if present, else standalone. */
-export async function composeCommand(
-  target: Target,
-  env: NodeJS.ProcessEnv,
-  home?: string,
-): Promise<string[]> {
+export async function composeCommand(target: Target, env: NodeJS.ProcessEnv, home?: string): Promise<string[]> {
   const known = commands.get(target.name);
   if (known) return known;
-  const cacheFile =
-    home && target.name === "local"
-      ? path.join(home, "cache", "compose-command.json")
-      : undefined;
+  const cacheFile = home && target.name === "local" ? path.join(home, "cache", "compose-command.json") : undefined;
   const key = cacheFile ? localKey(env) : "";
   const cached = cacheFile ? readCache(cacheFile) : undefined;
   if (cached?.key === key && Array.isArray(cached.cmd)) {
@@ -75,18 +63,11 @@ export async function composeCommand(
       return cmd;
     }
   }
-  throw new DriverError(
-    'Docker Compose is not installed: neither `docker compose` nor `docker-compose` works. Install Docker, or use backend = "process".',
-    undefined,
-    "provision",
-  );
+  throw new DriverError('Docker Compose is not installed: neither `docker compose` nor `docker-compose` works. Install Docker, or use backend = "process".', undefined, "provision");
 }
 
 /** The child's environment: no ambient project name or file list, secrets from the secrets file. */
-async function composeEnv(
-  ctx: DriverContext,
-  a: ComposeAttrs,
-): Promise<NodeJS.ProcessEnv> {
+async function composeEnv(ctx: DriverContext, a: ComposeAttrs): Promise<NodeJS.ProcessEnv> {
   const env: NodeJS.ProcessEnv = { ...ctx.env };
   // An ambient project name must never redirect a destructive command to another project.
   delete env.COMPOSE_PROJECT_NAME;
@@ -102,47 +83,18 @@ async function composeEnv(
   return env;
 }
 
-export async function compose(
-  ctx: DriverContext,
-  a: ComposeAttrs,
-  files: string[],
-  args: string[],
-): Promise<{ ok: boolean; output: string }> {
+export async function compose(ctx: DriverContext, a: ComposeAttrs, files: string[], args: string[]): Promise<{ ok: boolean; output: string }> {
   const env = await composeEnv(ctx, a);
   const cmd = await composeCommand(ctx.target, env, ctx.home);
-  const envFile =
-    a.env_file && (await ctx.target.stat(a.env_file))
-      ? ["--env-file", a.env_file]
-      : [];
-  const r = await ctx.target.run(
-    [
-      ...cmd,
-      "-p",
-      a.project,
-      ...files.flatMap((f) => ["-f", f]),
-      ...envFile,
-      ...args,
-    ],
-    { env, timeoutMs: 600_000 },
-  );
+  const envFile = a.env_file && (await ctx.target.stat(a.env_file)) ? ["--env-file", a.env_file] : [];
+  const r = await ctx.target.run([...cmd, "-p", a.project, ...files.flatMap((f) => ["-f", f]), ...envFile, ...args], { env, timeoutMs: 600_000 });
   return { ok: r.exitCode === 0, output: ctx.redactor.redact(r.all) };
 }
 
 async function docker(ctx: DriverContext, args: string[]): Promise<string[]> {
-  const r = await ctx.target.run(["docker", ...args], {
-    env: ctx.env,
-    timeoutMs: 60_000,
-  });
-  if (r.notFound)
-    throw new DriverError(
-      'docker is not installed. Install Docker, or use backend = "process".',
-      undefined,
-      "provision",
-    );
-  if (r.exitCode !== 0)
-    throw new DriverError(
-      `docker ${args[0]} failed: ${r.stderr.trim()}. Is the Docker engine running?`,
-    );
+  const r = await ctx.target.run(["docker", ...args], { env: ctx.env, timeoutMs: 60_000 });
+  if (r.notFound) throw new DriverError("docker is not installed. Install Docker, or use backend = \"process\".", undefined, "provision");
+  if (r.exitCode !== 0) throw new DriverError(`docker ${args[0]} failed: ${r.stderr.trim()}. Is the Docker engine running?`);
   return r.stdout.split("\n").filter(Boolean);
 }
 
@@ -154,19 +106,9 @@ export interface Container {
   ports: string;
 }
 
-const PS_ARGS = (label: string) => [
-  "ps",
-  "-a",
-  "--filter",
-  `label=${label}`,
-  "--format",
-  '{{.Names}}\t{{.State}}\t{{.Label "com.docker.compose.service"}}\t{{.Label "com.docker.compose.project"}}\t{{.Ports}}',
-];
+const PS_ARGS = (label: string) => ["ps", "-a", "--filter", `label=${label}`, "--format", '{{.Names}}\t{{.State}}\t{{.Label "com.docker.compose.service"}}\t{{.Label "com.docker.compose.project"}}\t{{.Ports}}'];
 
-export async function containers(
-  ctx: DriverContext,
-  label: string,
-): Promise<Container[]> {
+export async function containers(ctx: DriverContext, label: string): Promise<Container[]> {
   return parseContainers(await docker(ctx, PS_ARGS(label)));
 }
 
@@ -175,14 +117,8 @@ export async function containers(
  * Discovery uses this: with no engine nothing of ours can run, and a process sandbox must
  * not need Docker to plan.
  */
-export async function containersIfEngine(
-  ctx: DriverContext,
-  label: string,
-): Promise<Container[] | undefined> {
-  const r = await ctx.target.run(["docker", ...PS_ARGS(label)], {
-    env: ctx.env,
-    timeoutMs: 60_000,
-  });
+export async function containersIfEngine(ctx: DriverContext, label: string): Promise<Container[] | undefined> {
+  const r = await ctx.target.run(["docker", ...PS_ARGS(label)], { env: ctx.env, timeoutMs: 60_000 });
   if (r.notFound || r.exitCode !== 0) return undefined;
   return parseContainers(r.stdout.split("\n").filter(Boolean));
 }
@@ -190,43 +126,22 @@ export async function containersIfEngine(
 function parseContainers(rows: string[]): Container[] {
   return rows.map((l) => {
     const [name, state, service, project, ports] = l.split("\t");
-    return {
-      name: name!,
-      state: state!,
-      service: service ?? "",
-      project: project ?? "",
-      ports: ports ?? "",
-    };
+    return { name: name!, state: state!, service: service ?? "", project: project ?? "", ports: ports ?? "" };
   });
 }
 
-export const projectLabel = (project: string) =>
-  `com.docker.compose.project=${project}`;
+export const projectLabel = (project: string) => `com.docker.compose.project=${project}`;
 
-export async function volumesWith(
-  ctx: DriverContext,
-  label: string,
-): Promise<string[]> {
-  return (
-    await docker(ctx, ["volume", "ls", "-q", "--filter", `label=${label}`])
-  ).sort();
+export async function volumesWith(ctx: DriverContext, label: string): Promise<string[]> {
+  return (await docker(ctx, ["volume", "ls", "-q", "--filter", `label=${label}`])).sort();
 }
 
-export async function networksWith(
-  ctx: DriverContext,
-  label: string,
-): Promise<string[]> {
-  return (
-    await docker(ctx, ["network", "ls", "-q", "--filter", `label=${label}`])
-  ).sort();
+export async function networksWith(ctx: DriverContext, label: string): Promise<string[]> {
+  return (await docker(ctx, ["network", "ls", "-q", "--filter", `label=${label}`])).sort();
 }
 
 /** Remove containers, then the networks and (when asked) the named volumes, carrying a label. */
-export async function removeLabelled(
-  ctx: DriverContext,
-  label: string,
-  what: { volumes: boolean },
-): Promise<void> {
+export async function removeLabelled(ctx: DriverContext, label: string, what: { volumes: boolean }): Promise<void> {
   const ids = await docker(ctx, ["ps", "-aq", "--filter", `label=${label}`]);
   if (ids.length) await docker(ctx, ["rm", "-f", ...ids]);
   if (what.volumes) {
@@ -234,17 +149,10 @@ export async function removeLabelled(
     if (vols.length) await docker(ctx, ["volume", "rm", "-f", ...vols]);
   }
   const nets = await networksWith(ctx, label);
-  if (nets.length)
-    await ctx.target.run(["docker", "network", "rm", ...nets], {
-      env: ctx.env,
-      timeoutMs: 60_000,
-    });
+  if (nets.length) await ctx.target.run(["docker", "network", "rm", ...nets], { env: ctx.env, timeoutMs: 60_000 });
 }
 
-export async function removeVolumes(
-  ctx: DriverContext,
-  names: string[],
-): Promise<void> {
+export async function removeVolumes(ctx: DriverContext, names: string[]): Promise<void> {
   if (names.length) await docker(ctx, ["volume", "rm", "-f", ...names]);
 }
 
@@ -255,42 +163,21 @@ export interface ProjectObjects {
   volumes: string[];
 }
 
-export async function projectObjects(
-  ctx: DriverContext,
-  project: string,
-): Promise<ProjectObjects> {
+export async function projectObjects(ctx: DriverContext, project: string): Promise<ProjectObjects> {
   const label = projectLabel(project);
   return {
-    containers: (
-      await docker(ctx, [
-        "ps",
-        "-aq",
-        "--no-trunc",
-        "--filter",
-        `label=${label}`,
-      ])
-    ).sort(),
+    containers: (await docker(ctx, ["ps", "-aq", "--no-trunc", "--filter", `label=${label}`])).sort(),
     networks: await networksWith(ctx, label),
     volumes: await volumesWith(ctx, label),
   };
 }
 
 /** Remove what a project has now and did not have in `before`: containers, then networks, then volumes. */
-export async function removeCreatedSince(
-  ctx: DriverContext,
-  project: string,
-  before: ProjectObjects,
-): Promise<void> {
+export async function removeCreatedSince(ctx: DriverContext, project: string, before: ProjectObjects): Promise<void> {
   const now = await projectObjects(ctx, project);
-  const fresh = (k: keyof ProjectObjects) =>
-    now[k].filter((x) => !before[k].includes(x));
-  if (fresh("containers").length)
-    await docker(ctx, ["rm", "-f", ...fresh("containers")]);
-  if (fresh("networks").length)
-    await ctx.target.run(["docker", "network", "rm", ...fresh("networks")], {
-      env: ctx.env,
-      timeoutMs: 60_000,
-    });
+  const fresh = (k: keyof ProjectObjects) => now[k].filter((x) => !before[k].includes(x));
+  if (fresh("containers").length) await docker(ctx, ["rm", "-f", ...fresh("containers")]);
+  if (fresh("networks").length) await ctx.target.run(["docker", "network", "rm", ...fresh("networks")], { env: ctx.env, timeoutMs: 60_000 });
   await removeVolumes(ctx, fresh("volumes"));
 }
 
@@ -300,116 +187,37 @@ export function helperImage(env: NodeJS.ProcessEnv): string {
 }
 
 /** Runs tar in the helper image (its own tar, else busybox's). */
-const TAR_IN_HELPER = (args: string) =>
-  `if command -v tar >/dev/null 2>&1; then exec tar ${args}; else exec busybox tar ${args}; fi`;
+const TAR_IN_HELPER = (args: string) => `if command -v tar >/dev/null 2>&1; then exec tar ${args}; else exec busybox tar ${args}; fi`;
 
 /** A named volume's contents as a tar stream, read through a throwaway helper container on the target (read-only mount, no network). */
-export async function exportVolume(
-  ctx: DriverContext,
-  volume: string,
-): Promise<Buffer> {
-  const r = await ctx.target.runBytes(
-    [
-      "docker",
-      "run",
-      "--rm",
-      "--network",
-      "none",
-      "-v",
-      `${volume}:/v:ro`,
-      helperImage(ctx.env),
-      "sh",
-      "-c",
-      TAR_IN_HELPER("-c -f - -C /v ."),
-    ],
-    { timeoutMs: 600_000 },
-  );
-  if (r.exitCode !== 0)
-    throw new DriverError(
-      `Cannot export volume ${volume} on ${ctx.target.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}. The helper image is ${helperImage(ctx.env)} (set SBX_HELPER_IMAGE to an image with sh and tar that the engine has).`,
-    );
+export async function exportVolume(ctx: DriverContext, volume: string): Promise<Buffer> {
+  const r = await ctx.target.runBytes(["docker", "run", "--rm", "--network", "none", "-v", `${volume}:/v:ro`, helperImage(ctx.env), "sh", "-c", TAR_IN_HELPER("-c -f - -C /v .")], { timeoutMs: 600_000 });
+  if (r.exitCode !== 0) throw new DriverError(`Cannot export volume ${volume} on ${ctx.target.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}. The helper image is ${helperImage(ctx.env)} (set SBX_HELPER_IMAGE to an image with sh and tar that the engine has).`);
   return r.stdout;
 }
 
 /** The compose volume key (`data`) of a volume compose created, from its label. */
-export async function composeVolumeKey(
-  ctx: DriverContext,
-  volume: string,
-): Promise<string> {
-  const [key] = await docker(ctx, [
-    "volume",
-    "inspect",
-    "--format",
-    '{{index .Labels "com.docker.compose.volume"}}',
-    volume,
-  ]);
+export async function composeVolumeKey(ctx: DriverContext, volume: string): Promise<string> {
+  const [key] = await docker(ctx, ["volume", "inspect", "--format", '{{index .Labels "com.docker.compose.volume"}}', volume]);
   return key && key !== "<no value>" ? key : volume;
 }
 
 /** Create a volume as compose would for `project` (its labels, so compose adopts it) and fill it from a tar stream. */
-export async function seedVolume(
-  ctx: DriverContext,
-  opts: { project: string; key: string; data: Buffer },
-): Promise<string> {
+export async function seedVolume(ctx: DriverContext, opts: { project: string; key: string; data: Buffer }): Promise<string> {
   const name = `${opts.project}_${opts.key}`;
-  if (
-    (
-      await ctx.target.run(["docker", "volume", "inspect", name], {
-        env: ctx.env,
-        timeoutMs: 60_000,
-      })
-    ).exitCode === 0
-  )
-    throw new DriverError(
-      `Volume ${name} already exists on ${ctx.target.name}; sbx restores only into a volume it creates. Remove it or restore into another slot.`,
-      undefined,
-      "provision",
-    );
-  await docker(ctx, [
-    "volume",
-    "create",
-    "--label",
-    `com.docker.compose.project=${opts.project}`,
-    "--label",
-    `com.docker.compose.volume=${opts.key}`,
-    name,
-  ]);
-  const r = await ctx.target.runBytes(
-    [
-      "docker",
-      "run",
-      "--rm",
-      "-i",
-      "--network",
-      "none",
-      "-v",
-      `${name}:/v`,
-      helperImage(ctx.env),
-      "sh",
-      "-c",
-      TAR_IN_HELPER("-x -f - -C /v"),
-    ],
-    { input: opts.data, timeoutMs: 600_000 },
-  );
+  if ((await ctx.target.run(["docker", "volume", "inspect", name], { env: ctx.env, timeoutMs: 60_000 })).exitCode === 0) throw new DriverError(`Volume ${name} already exists on ${ctx.target.name}; sbx restores only into a volume it creates. Remove it or restore into another slot.`, undefined, "provision");
+  await docker(ctx, ["volume", "create", "--label", `com.docker.compose.project=${opts.project}`, "--label", `com.docker.compose.volume=${opts.key}`, name]);
+  const r = await ctx.target.runBytes(["docker", "run", "--rm", "-i", "--network", "none", "-v", `${name}:/v`, helperImage(ctx.env), "sh", "-c", TAR_IN_HELPER("-x -f - -C /v")], { input: opts.data, timeoutMs: 600_000 });
   if (r.exitCode !== 0) {
     await docker(ctx, ["volume", "rm", "-f", name]);
-    throw new DriverError(
-      `Cannot fill volume ${name} on ${ctx.target.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}. The helper image is ${helperImage(ctx.env)}.`,
-      undefined,
-      "provision",
-    );
+    throw new DriverError(`Cannot fill volume ${name} on ${ctx.target.name}: ${r.stderr.trim() || `exit ${r.exitCode}`}. The helper image is ${helperImage(ctx.env)}.`, undefined, "provision");
   }
   return name;
 }
 
 /** Pause a project's running containers (a consistent volume copy), returning a function that resumes them. */
-export async function pauseProject(
-  ctx: DriverContext,
-  project: string,
-): Promise<() => Promise<void>> {
-  const running = (await containers(ctx, projectLabel(project)))
-    .filter((c) => c.state === "running")
-    .map((c) => c.name);
+export async function pauseProject(ctx: DriverContext, project: string): Promise<() => Promise<void>> {
+  const running = (await containers(ctx, projectLabel(project))).filter((c) => c.state === "running").map((c) => c.name);
   if (running.length) await docker(ctx, ["pause", ...running]);
   return async () => {
     if (running.length) await docker(ctx, ["unpause", ...running]);
