@@ -49,6 +49,8 @@ const COMPOSE = `services:
   web:
     image: sbx-busybox:test
     command: ["/bin/sh", "-c", "mkdir -p /www && echo up > /www/index.html && exec /bin/httpd -f -p 80 -h /www"]
+    env_file:
+      - config/web.env
     ports:
       - "29880:80"
     volumes:
@@ -62,13 +64,15 @@ volumes:
 
 if (HAVE_DOCKER) {
   test("init, worktree add, status, stop/start keeping data and slot, worktree done: nothing left", async () => {
-    const repo = repoIn("kshop", { "docker-compose.yml": COMPOSE, "package.json": '{ "name": "kshop" }\n' });
+    // A relative env_file, as kinfra's projects have: stop, logs and down read the compose file
+    // sbx kept, and must resolve it in the worktree as up did.
+    const repo = repoIn("kshop", { "docker-compose.yml": COMPOSE, "config/web.env": "GREETING=hello\n", "package.json": '{ "name": "kshop" }\n' });
     const home = newHome();
     const run = (args: string[], cwd = repo) => sbx(args, { cwd, home, timeoutMs: SLOW });
     const init = await run(["init", "--yes", "--health-endpoint", "/"]);
     assert.is(init.code, 0, init.stdout + init.stderr);
     assert.match(fs.readFileSync(path.join(repo, "docker-compose.yml"), "utf8"), '"${KSHOP_WEB_PORT:-29880}:80"');
-    git(repo, "add", "infra.toml", "docker-compose.yml");
+    git(repo, "add", "infra.toml", "docker-compose.yml", "config/web.env");
     git(repo, "commit", "-qm", "sbx init");
 
     const add = await run(["worktree", "add", "feat"]);
@@ -86,8 +90,11 @@ if (HAVE_DOCKER) {
       const web = owned(project, "ps").find((id) => docker("inspect", id, "--format", '{{index .Config.Labels "com.docker.compose.service"}}').trim() === "web")!;
       docker("exec", web, "/bin/sh", "-c", "echo kept > /data/marker");
 
+      assert.match(docker("inspect", web, "--format", "{{json .Config.Env}}"), "GREETING=hello");
+      const logs = await run(["logs", "web"], wt);
+      assert.is(logs.code, 0, logs.stdout + logs.stderr);
       const stop = await run(["stop"], wt);
-      assert.is(stop.code, 0, stop.stderr);
+      assert.is(stop.code, 0, stop.stdout + stop.stderr);
       assert.equal(docker("ps", "--filter", `label=com.docker.compose.project=${project}`, "-q").trim(), "", "no container running");
       const plan = await run(["plan", "--detailed-exitcode"], wt);
       assert.is(plan.code, 0, `stopped is not drift: ${plan.stdout}`);
@@ -106,6 +113,7 @@ if (HAVE_DOCKER) {
 
       const done = await run(["worktree", "done", "feat"]);
       assert.is(done.code, 0, done.stdout + done.stderr);
+      assert.not.match(done.stdout, "down failed", "compose down itself takes the stack down (graceful stop), no fallback");
       assert.not.ok(fs.existsSync(wt));
       assert.equal(owned(project, "ps"), [], "containers removed");
       assert.equal(owned(project, "volume"), [], "volumes removed");

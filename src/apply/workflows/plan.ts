@@ -44,10 +44,12 @@ async function observe(inst: Instance, resources: readonly StateResource[]): Pro
 /** What this instance owns in the world but state does not list (lost state, interrupted runs). */
 export async function discoverOwned(inst: Instance, state: InstanceState): Promise<StateResource[]> {
   const found: StateResource[] = [];
-  for (const k of KINDS.all()) {
-    if (!hasDiscover(k.driver)) continue;
+  // Every engine is asked at once (each answer is a CLI start: docker, kubectl).
+  const kinds = KINDS.all().filter((k) => hasDiscover(k.driver));
+  const answers = await Promise.all(kinds.map((k) => (hasDiscover(k.driver) ? k.driver.discover(inst.ctx) : [])));
+  for (const [i, k] of kinds.entries()) {
     const stateHasKind = Object.values(state.resources).some((r) => r.type === k.spec.type);
-    for (const r of await k.driver.discover(inst.ctx)) {
+    for (const r of answers[i]!) {
       if (state.resources[r.address]) continue;
       // One stack per instance: a discovered stack is the one in state under another address.
       if (stateHasKind && k.spec.type === "compose" && Object.values(state.resources).some((s) => s.type === "compose" && s.attrs.project === r.attrs.project)) continue;
@@ -125,12 +127,15 @@ export async function planDestroy(inst: Instance): Promise<PlanOutcome | { diags
   const discovered = await discoverOwned(inst, state);
   for (const r of discovered) state.resources[r.address] = r;
   const keeps = new Map<string, string>();
-  for (const r of Object.values(state.resources)) {
-    const d = KINDS.driver(r.type);
-    if (hasRefresh(d)) state.resources[r.address] = { ...r, attrs: { ...r.attrs, ...(await d.refresh(inst.ctx, r)) } };
-    const kept = hasDeletePreview(d) ? await d.keeps(inst.ctx, r) : undefined;
-    if (kept) keeps.set(r.address, kept);
-  }
+  // Resources are asked at once: a stack's refresh is a docker call, a remote file's an ssh round trip.
+  await Promise.all(
+    Object.values(state.resources).map(async (r) => {
+      const d = KINDS.driver(r.type);
+      if (hasRefresh(d)) state.resources[r.address] = { ...r, attrs: { ...r.attrs, ...(await d.refresh(inst.ctx, r)) } };
+      const kept = hasDeletePreview(d) ? await d.keeps(inst.ctx, r) : undefined;
+      if (kept) keeps.set(r.address, kept);
+    }),
+  );
   const found = new Set(discovered.map((r) => r.address));
   const known = Object.values(state.resources).filter((r) => !found.has(r.address));
   const observed = await observe(inst, known);

@@ -6,7 +6,7 @@
 import type { StateResource } from "../../apply/state.js";
 import { DriverError, type Discoverer, type Driver, type DriverContext, type LogSource, type PortHolder, type Refresher, type StatusReporter, type Stoppable, type Planner, stoppedAt } from "../driver.js";
 import type { Resource } from "../spec.js";
-import { compose, composeCommand, containers, containersIfEngine, projectLabel, projectObjects, removeCreatedSince, removeLabelled, volumesWith } from "./engine.js";
+import { compose, composeCommand, containers, containersIfEngine, projectDirectory, projectLabel, projectObjects, removeCreatedSince, removeLabelled, volumesWith } from "./engine.js";
 import { OWNER_LABEL, type ComposeAttrs } from "./kind.js";
 import { buildFlags, planBuilds } from "./build.js";
 import { startStack, stopStack } from "./lifecycle.js";
@@ -32,8 +32,7 @@ async function up(ctx: DriverContext, r: Resource<ComposeAttrs>, first: boolean,
     await removeCreatedSince(ctx, a.project, before);
     throw failure(a, res.output, "; what this start created was removed, and nothing that was there before it");
   }
-  const volumes = await volumesWith(ctx, projectLabel(a.project));
-  const cs = await containers(ctx, projectLabel(a.project));
+  const [volumes, cs] = await Promise.all([volumesWith(ctx, projectLabel(a.project)), containers(ctx, projectLabel(a.project))]);
   return { output: { containers: cs.map((c) => c.name).sort() }, attrs: { volumes, ...b.attrs } };
 }
 
@@ -88,7 +87,7 @@ export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> 
     const cmd = await composeCommand(ctx.target, ctx.env, ctx.home);
     const env = { ...ctx.env };
     delete env.COMPOSE_PROJECT_NAME;
-    const args = [...cmd, "-p", a.project, "-f", a.copy, "-f", a.override, "--env-file", a.env_file, "logs", "--no-color", "--tail", String(opts.tail), ...(opts.follow ? ["--follow"] : []), ...(opts.service ? [opts.service] : [])];
+    const args = [...cmd, "-p", a.project, ...(await projectDirectory(ctx, a)), "-f", a.copy, "-f", a.override, "--env-file", a.env_file, "logs", "--no-color", "--tail", String(opts.tail), ...(opts.follow ? ["--follow"] : []), ...(opts.service ? [opts.service] : [])];
     for await (const line of ctx.target.lines(args, { env })) yield ctx.redactor.redact(line);
   },
   async discover(ctx) {
