@@ -62,6 +62,7 @@ export const composeDriver: Driver<ComposeAttrs> & StatusReporter<ComposeAttrs> 
     const files: string[] = [];
     for (const f of [a.copy, a.override]) if (f && (await ctx.target.stat(f))) files.push(f);
     if (files.length === 2) {
+      ctx.log(`${prior.address}: docker compose down${keepData ? "" : " --volumes"} (project ${a.project})`);
       const res = await compose(ctx, a, files, ["down", ...(keepData ? [] : ["--volumes"]), "--remove-orphans", "-t", "5"]);
       if (!res.ok) ctx.log(`${prior.address}: docker compose down failed; removing by label instead`);
     }
