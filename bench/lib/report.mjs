@@ -1,5 +1,6 @@
 // Renders bench results as bench/RESULTS.md: machine, method, then one table per part.
 
+import * as fs from "node:fs";
 import { OPS } from "./files.mjs";
 import { fmtMs, fmtRange, fmtRatio, fmtRss, summary } from "./stats.mjs";
 
@@ -218,5 +219,12 @@ export function render({ machine, cold, files, compose, composeSkipped, profile,
     "",
     profileSection(profile),
     "",
+    analysisSection(),
   ].join("\n");
+}
+
+/** The hand-written reading of the targets (bench/ANALYSIS.md), kept with every report. */
+function analysisSection() {
+  const file = new URL("../ANALYSIS.md", import.meta.url);
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
 }
