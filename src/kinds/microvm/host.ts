@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as posix from "node:path/posix";
 import { error, type Diagnostic } from "../../compile/diagnostics.js";
 import type { Observation } from "../../plan/model.js";
-import type { DeleteResult, DriverContext } from "../driver.js";
+import type { DeleteResult, Driver, DriverContext } from "../driver.js";
 import { currentHash, removeOwned, writeOwned, type OwnedFileOutput } from "../owned-file.js";
 
 /**
@@ -137,4 +137,19 @@ export async function nixosHostProblems(ctx: DriverContext, needs: { dirs: reado
 
 function firstLine(text: string): string {
   return text.trim().split("\n")[0]?.trim() ?? "";
+}
+
+/** The driver of a kind that is a set of module files under `attrs.dir` (nix.guest, nix.host). */
+export function moduleFilesDriver<A extends { dir: string }>(type: string, files: (a: A) => ModuleFile[]): Driver<A> {
+  return {
+    type,
+    read: (ctx, prior) => observeModules(ctx, prior.attrs.dir, files(prior.attrs), prior.output),
+    async create(ctx, r, opts) {
+      return { output: await writeModules(ctx, r.attrs.dir, files(r.attrs), undefined, opts?.recovering) };
+    },
+    async update(ctx, r, prior) {
+      return { output: await writeModules(ctx, r.attrs.dir, files(r.attrs), prior.output) };
+    },
+    delete: (ctx, prior) => removeModules(ctx, prior.attrs.dir, prior.output),
+  };
 }
