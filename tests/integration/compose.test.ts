@@ -105,6 +105,29 @@ if (HAVE_DOCKER) {
     assert.match(r.stderr, "docker-compose.yml:7:9: error: Port variable `OTHER_PORT' is not declared");
     assert.equal(walk(home), []);
   });
+
+  test("a stack of the same compose project name that this sandbox did not create (another SBX_HOME's, or hand-made) is refused, never adopted or removed", async () => {
+    const name = `own${process.pid}`;
+    const files = project(name, await freePortBase(3));
+    const repo = makeRepo(files);
+    const home = newHome();
+    // Another user's stopped sandbox of the same project and slot (slot 1 in a fresh SBX_HOME).
+    const foreign = `${name}-slot-1_web_other`;
+    docker("create", "--name", foreign, "--label", `com.docker.compose.project=${name}-slot-1`, "--label", "com.docker.compose.service=web", "--label", "dev.sbx.instance=someone-else-1234", "sbx-busybox:test", "/bin/sleep", "600");
+    try {
+      const r = await sbx(["apply", "--auto-approve"], { cwd: repo, home, env: { SBX_CANARY: CANARY }, timeoutMs: 180_000 });
+      assert.is(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, `Compose project ${name}-slot-1 already has containers this sandbox did not create: ${foreign} (sandbox someone-else-1234)`);
+      assert.equal(docker("ps", "-a", "--filter", `name=^${foreign}$`, "--format", "{{.Names}} {{.Label \"dev.sbx.instance\"}}").trim(), `${foreign} someone-else-1234`, "left exactly as it was");
+      const down = await sbx(["destroy", "--auto-approve"], { cwd: repo, home, timeoutMs: 180_000 });
+      assert.is(down.code, 0, down.stdout + down.stderr);
+      assert.equal(owned(`${name}-slot-1`, "ps").length, 1, "destroy did not take the other stack's container either");
+    } finally {
+      docker("rm", "-f", foreign);
+      for (const id of owned(`${name}-slot-1`, "ps")) docker("rm", "-f", id);
+      for (const v of owned(`${name}-slot-1`, "volume")) docker("volume", "rm", "-f", v);
+    }
+  });
 }
 
 test.run();

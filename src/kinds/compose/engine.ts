@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { parseSecretsFile } from "../../apply/secrets/file.js";
 import type { Target } from "../../apply/target/types.js";
 import { DriverError, type DriverContext } from "../driver.js";
-import type { ComposeAttrs } from "./kind.js";
+import { OWNER_LABEL, type ComposeAttrs } from "./kind.js";
 
 const commands = new Map<string, string[]>();
 
@@ -151,8 +151,21 @@ export async function networksWith(ctx: DriverContext, label: string): Promise<s
 }
 
 /** Remove containers, then the networks and (when asked) the named volumes, carrying a label. */
+/**
+ * Containers of a compose project that another sbx sandbox (or no sbx) created: a project name
+ * another user's stack already has on this engine (the same name and slot under another SBX_HOME).
+ */
+export async function foreignContainers(ctx: DriverContext, project: string): Promise<{ name: string; owner: string }[]> {
+  const rows = await docker(ctx, ["ps", "-a", "--filter", `label=${projectLabel(project)}`, "--format", `{{.Names}}\t{{.Label "${OWNER_LABEL}"}}`]);
+  return rows.map((l) => {
+    const [name, owner] = l.split("\t");
+    return { name: name!, owner: owner ?? "" };
+  }).filter((c) => c.owner !== ctx.instanceId);
+}
+
+/** Remove this sandbox's containers (both labels), then the project's named volumes and networks. */
 export async function removeLabelled(ctx: DriverContext, label: string, what: { volumes: boolean }): Promise<void> {
-  const ids = await docker(ctx, ["ps", "-aq", "--filter", `label=${label}`]);
+  const ids = await docker(ctx, ["ps", "-aq", "--filter", `label=${label}`, "--filter", `label=${OWNER_LABEL}=${ctx.instanceId}`]);
   if (ids.length) await docker(ctx, ["rm", "-f", ...ids]);
   if (what.volumes) {
     const vols = await volumesWith(ctx, label);
