@@ -23,17 +23,15 @@ async function up(ctx: DriverContext, r: Resource<ComposeAttrs>, first: boolean,
   // Up from the worktree's own file, so relative build contexts and bind mounts resolve there.
   if (!(await ctx.target.stat(a.compose_file))) throw new DriverError(`${a.compose_file} does not exist.`, undefined, "provision");
   const files = [a.compose_file, a.override];
-  if (first) {
-    // `up` would adopt (recreate, then own) a stack of the same project name: never one sbx did not create for this sandbox.
-    const foreign = await foreignContainers(ctx, a.project);
-    if (foreign.length)
-      throw new DriverError(
-        `Compose project ${a.project} already has containers this sandbox did not create: ${foreign.map((c) => `${c.name} (${c.owner ? `sandbox ${c.owner}` : "not made by sbx"})`).join(", ")}. sbx never adopts or removes a stack it did not create. Remove that stack, or rename [project] name so this sandbox's compose project differs.`,
-        undefined,
-        "provision",
-      );
-  }
-  const before = first ? await projectObjects(ctx, a.project) : undefined;
+  // Asked together: each answer is a docker CLI start.
+  const [foreign, before] = first ? await Promise.all([foreignContainers(ctx, a.project), projectObjects(ctx, a.project)]) : [[], undefined];
+  // `up` would adopt (recreate, then own) a stack of the same project name: never one sbx did not create for this sandbox.
+  if (foreign.length)
+    throw new DriverError(
+      `Compose project ${a.project} already has containers this sandbox did not create: ${foreign.map((c) => `${c.name} (${c.owner ? `sandbox ${c.owner}` : "not made by sbx"})`).join(", ")}. sbx never adopts or removes a stack it did not create. Remove that stack, or rename [project] name so this sandbox's compose project differs.`,
+      undefined,
+      "provision",
+    );
   ctx.log(`${r.address}: docker compose up -d${b.args.length ? " --build" : ""} (project ${a.project})`);
   const res = await compose(ctx, a, files, ["up", "-d", "--remove-orphans", ...b.args]);
   if (!res.ok) {
