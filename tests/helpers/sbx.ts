@@ -71,7 +71,11 @@ export function git(cwd: string, ...args: string[]): string {
 
 /** A real git repository holding `files`, committed. */
 export function makeRepo(files: Record<string, string>): string {
-  const dir = tmpdir("sbx-repo-");
+  return initRepo(tmpdir("sbx-repo-"), files);
+}
+
+/** `git init` in the (existing, empty) `dir`, then `files` written and committed on main. */
+export function initRepo(dir: string, files: Record<string, string>): string {
   git(dir, "init", "-q", "-b", "main");
   for (const [rel, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });

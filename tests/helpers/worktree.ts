@@ -3,20 +3,13 @@
 
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { git, tmpdir } from "./sbx.js";
+import { git, initRepo, tmpdir } from "./sbx.js";
 
 /** A committed git repository at <fresh dir>/<name> holding `files`. */
 export function repoIn(name: string, files: Record<string, string>): string {
   const dir = path.join(tmpdir("sbx-wt-"), name);
   fs.mkdirSync(dir);
-  git(dir, "init", "-q", "-b", "main");
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), text);
-  }
-  git(dir, "add", "-A");
-  git(dir, "commit", "-qm", "init");
-  return dir;
+  return initRepo(dir, files);
 }
 
 /** A bare repository as `origin` of `repo`, with main pushed. */
